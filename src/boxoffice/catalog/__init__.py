@@ -1,0 +1,1 @@
+"""The partner catalog: partners, events, ticket types and sale windows."""

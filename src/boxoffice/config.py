@@ -1,0 +1,76 @@
+"""Typed settings, read once from the environment.
+
+Every knob the contract names lives here so that the composition root
+(`boxoffice.app.create_app`) is the only place that turns configuration
+into engines, clients and workers. Nothing in here connects to anything.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import cached_property
+from pathlib import Path
+
+import platformdirs
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_data_dir() -> Path:
+    """The folder for the embedded SQLite file, the sandbox ledger and the secret key."""
+    return platformdirs.user_data_path("boxoffice", appauthor=False)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BOXOFFICE_", extra="ignore")
+
+    data_dir: Path = Field(default_factory=default_data_dir)
+    database_url: str | None = None
+    redis_url: str | None = None
+    gateway_url: str | None = None
+    gateway_key: str = "sk_test_boxoffice_sandbox"
+    gateway_publishable_key: str = "pk_test_boxoffice_sandbox"
+    gateway_timeout_seconds: float = 10.0
+    secret_key: str | None = None
+    admin_key: str | None = None
+    hold_seconds: int = Field(default=600, ge=5)
+    reconcile_interval_seconds: float = Field(default=5.0, gt=0)
+    log_level: str = "INFO"
+
+    @cached_property
+    def resolved_database_url(self) -> str:
+        """An async SQLAlchemy URL: the embedded SQLite file unless told otherwise."""
+        url = self.database_url
+        if not url:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            return f"sqlite+aiosqlite:///{self.data_dir / 'boxoffice.sqlite3'}"
+        return async_database_url(url)
+
+    @cached_property
+    def resolved_secret_key(self) -> bytes:
+        """The root secret; generated once and kept in the data folder when not configured."""
+        if self.secret_key:
+            return self.secret_key.encode()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        path = self.data_dir / "secret.key"
+        if not path.exists():
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip().encode()
+
+
+def async_database_url(url: str) -> str:
+    """Map a plain `postgresql://` or `sqlite://` URL onto the project's async drivers.
+
+    A URL that already names a driver (`postgresql+asyncpg://`) is left alone.
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        raise ValueError(f"not a database URL: {url!r}")
+    if "+" in scheme:
+        return url
+    if scheme in ("postgresql", "postgres"):
+        return f"postgresql+asyncpg://{rest}"
+    if scheme == "sqlite":
+        return f"sqlite+aiosqlite://{rest}"
+    return url

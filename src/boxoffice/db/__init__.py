@@ -1,0 +1,1 @@
+"""Persistence: table definitions, the engine factory and Alembic migrations."""

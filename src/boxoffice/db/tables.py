@@ -1,0 +1,160 @@
+"""The schema, as SQLAlchemy Core tables.
+
+Core rather than ORM: the purchase path issues a handful of hand-written
+conditional updates and bulk inserts, and object identity maps would only
+add work there. Constraints in the database are the last line of defence
+behind the service layer's guards (capacity, allowance, unique codes,
+one idempotency key per buyer).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Sequence,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from boxoffice.db.types import UtcDateTime
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+ID = String(40)
+EMAIL = String(320)
+
+partners = Table(
+    "partners",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("email", EMAIL, nullable=False),
+    Column("api_key_hash", String(64), nullable=False, unique=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("partner_id", ID, ForeignKey("partners.id"), nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    Column("venue", String(200), nullable=False),
+    Column("starts_at", UtcDateTime(), nullable=False),
+    Column("per_buyer_limit", Integer, nullable=True),
+    Column("sales_start", UtcDateTime(), nullable=True),
+    Column("sales_end", UtcDateTime(), nullable=True),
+    Column("waiting_room", Boolean, nullable=False, default=False),
+    Column("status", String(16), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("published_at", UtcDateTime(), nullable=True),
+    Index("ix_events_status_starts_at", "status", "starts_at"),
+)
+
+ticket_types = Table(
+    "ticket_types",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("event_id", ID, ForeignKey("events.id"), nullable=False, index=True),
+    Column("position", Integer, nullable=False),
+    Column("name", String(120), nullable=False),
+    Column("price", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("capacity", Integer, nullable=False),
+    # Inventory counters. `held` counts seats reserved by pending orders,
+    # `sold` seats of paid orders; both move only through conditional
+    # updates in boxoffice.sales.inventory.
+    Column("held", Integer, nullable=False, default=0),
+    Column("sold", Integer, nullable=False, default=0),
+    CheckConstraint("held >= 0 AND sold >= 0", name="counters_not_negative"),
+    CheckConstraint("held + sold <= capacity", name="within_capacity"),
+    CheckConstraint("price >= 0 AND capacity >= 0", name="price_capacity_not_negative"),
+)
+
+buyer_allowances = Table(
+    "buyer_allowances",
+    metadata,
+    Column("event_id", ID, ForeignKey("events.id"), primary_key=True),
+    Column("buyer", EMAIL, primary_key=True),
+    Column("taken", Integer, nullable=False),
+    CheckConstraint("taken >= 0", name="taken_not_negative"),
+)
+
+orders = Table(
+    "orders",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("event_id", ID, ForeignKey("events.id"), nullable=False, index=True),
+    Column("buyer_email", EMAIL, nullable=False),
+    Column("buyer_name", String(200), nullable=False),
+    # pending -> paid | declined | released ; paid -> refunded ; rejected (never held)
+    Column("status", String(16), nullable=False),
+    Column("total", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("payment_method", String(255), nullable=False),
+    Column("idempotency_key", String(255), nullable=False),
+    Column("request_fingerprint", String(64), nullable=False),
+    # The first answer given for this idempotency key, replayed verbatim
+    # (without the access token, which is derived, never stored).
+    Column("response_status", Integer, nullable=True),
+    Column("response_body", Text, nullable=True),
+    Column("decline_code", String(64), nullable=True),
+    Column("gateway_intent_id", String(255), nullable=True),
+    Column("refund_id", String(255), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("buyer_email", "idempotency_key", name="uq_orders_buyer_idempotency_key"),
+    Index("ix_orders_status_created_at", "status", "created_at"),
+    Index("ix_orders_event_id_buyer_email", "event_id", "buyer_email"),
+)
+
+order_items = Table(
+    "order_items",
+    metadata,
+    Column("order_id", ID, ForeignKey("orders.id"), primary_key=True),
+    Column("ticket_type_id", ID, ForeignKey("ticket_types.id"), primary_key=True),
+    Column("quantity", Integer, nullable=False),
+    Column("unit_price", BigInteger, nullable=False),
+    CheckConstraint("quantity > 0", name="quantity_positive"),
+)
+
+ticket_serial = Sequence("ticket_serial", start=1, metadata=metadata)
+
+tickets = Table(
+    "tickets",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("order_id", ID, ForeignKey("orders.id"), nullable=False, index=True),
+    Column("event_id", ID, ForeignKey("events.id"), nullable=False, index=True),
+    Column("ticket_type_id", ID, ForeignKey("ticket_types.id"), nullable=False),
+    Column("serial", BigInteger, nullable=False, unique=True),
+    Column("code", String(7), nullable=False, unique=True),
+    Column("holder_name", String(200), nullable=False),
+    # valid -> used ; valid -> cancelled
+    Column("status", String(16), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+)
+
+counters = Table(
+    "counters",
+    metadata,
+    Column("name", String(40), primary_key=True),
+    Column("value", BigInteger, nullable=False),
+)

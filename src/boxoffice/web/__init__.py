@@ -1,0 +1,1 @@
+"""HTTP entrypoints: the JSON API, pages, and the mapping of errors to problems."""

@@ -1,0 +1,40 @@
+"""Dependencies shared by the routers: the composed services and the callers' identities."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from boxoffice.catalog.service import authenticate_partner
+from boxoffice.errors import Unauthorized
+from boxoffice.services import Services
+
+
+def services(request: Request) -> Services:
+    composed: Services = request.app.state.services
+    return composed
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+async def current_partner(request: Request, svc: Annotated[Services, Depends(services)]) -> str:
+    token = bearer_token(request)
+    if token is None:
+        raise Unauthorized("send the partner API key as `Authorization: Bearer <key>`")
+    return await authenticate_partner(svc.engine, token)
+
+
+def engine(svc: Annotated[Services, Depends(services)]) -> AsyncEngine:
+    return svc.engine
+
+
+ServicesDep = Annotated[Services, Depends(services)]
+PartnerId = Annotated[str, Depends(current_partner)]
