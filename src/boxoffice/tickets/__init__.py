@@ -1,0 +1,1 @@
+"""Tickets: codes and QR payloads (pure), issuance, presentation and delivery."""
