@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from boxoffice.app import create_app
 from boxoffice.config import Settings
 from tests.support.databases import PostgresDatabase, SqliteTemplate, require_postgres
+from tests.support.sandbox import Sandbox
 
 BACKENDS = ["sqlite", "postgresql"]
 
@@ -44,13 +45,24 @@ def database_url(
     return database.url
 
 
+@pytest.fixture(scope="session")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
+    """One sandbox acquirer process for the run: a real HTTP gateway the stripe SDK talks to."""
+    gateway = Sandbox(tmp_path_factory.mktemp("acquirer")).start()
+    yield gateway
+    gateway.stop()
+
+
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path) -> Settings:
+def settings(database_url: str, tmp_path: Path, sandbox: Sandbox) -> Settings:
     return Settings(
         database_url=database_url,
         data_dir=tmp_path,
         secret_key="test-secret-key-not-for-production",
         admin_key=None,
+        gateway_url=sandbox.url,
+        gateway_key=sandbox.key,
+        gateway_timeout_seconds=10,
     )
 
 

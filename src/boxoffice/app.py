@@ -1,24 +1,55 @@
 """The composition root: settings in, a running ASGI application out.
 
 Nothing connects at import time. The lifespan builds the engine and the
-gateway client, starts the background workers (reconciler, hold sweeper)
-and closes everything on shutdown.
+gateway client, starts the background workers (the reconciler, which is
+also the hold sweeper) and closes everything on shutdown.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from boxoffice import __version__
 from boxoffice.config import Settings
 from boxoffice.db.engine import create_engine
+from boxoffice.ids import derive_key
+from boxoffice.payments.gateway import PaymentGateway, StripeGateway
+from boxoffice.sales import reconciler
+from boxoffice.sales.context import SalesContext
 from boxoffice.services import Services
+from boxoffice.tickets.codes import CodeBook
 from boxoffice.web import problems
-from boxoffice.web.api import catalog, health
+from boxoffice.web.api import catalog, health, orders
 from boxoffice.web.middleware import RequestContext
+
+
+def build_gateway(settings: Settings) -> PaymentGateway:
+    if not settings.gateway_url:
+        raise RuntimeError("no gateway URL: set BOXOFFICE_GATEWAY_URL or run `boxoffice demo`")
+    return StripeGateway(
+        api_key=settings.gateway_key,
+        base_url=settings.gateway_url,
+        timeout_seconds=settings.gateway_timeout_seconds,
+    )
+
+
+def build_sales(settings: Settings, engine: AsyncEngine, gateway: PaymentGateway) -> SalesContext:
+    secret = settings.resolved_secret_key
+    return SalesContext(
+        engine=engine,
+        gateway=gateway,
+        code_book=CodeBook(derive_key(secret, "ticket-codes")),
+        access_key=derive_key(secret, "order-access"),
+        charge_deadline=timedelta(seconds=settings.resolved_charge_deadline_seconds),
+        hold_ttl=timedelta(seconds=settings.hold_seconds),
+    )
 
 
 def create_app(settings: Settings | None = None, *, run_workers: bool = True) -> FastAPI:
@@ -26,11 +57,30 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = True) ->
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = create_engine(settings.resolved_database_url)
-        app.state.services = Services(settings=settings, engine=engine)
+        engine = create_engine(settings.resolved_database_url, pool_size=settings.db_pool_size)
+        gateway = build_gateway(settings)
+        sales = build_sales(settings, engine, gateway)
+        app.state.services = Services(
+            settings=settings, engine=engine, gateway=gateway, sales=sales
+        )
+        workers: list[asyncio.Task[None]] = []
+        if run_workers:
+            workers.append(
+                asyncio.create_task(
+                    reconciler.run_forever(
+                        sales, interval_seconds=settings.reconcile_interval_seconds
+                    ),
+                    name="reconciler",
+                )
+            )
         try:
             yield
         finally:
+            for task in workers:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            await gateway.aclose()
             await engine.dispose()
 
     app = FastAPI(
@@ -42,5 +92,11 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = True) ->
     problems.install(app)
     app.include_router(health.router)
     app.include_router(catalog.router)
+    app.include_router(orders.router)
+    if settings.mount_sandbox:
+        from boxoffice.payments.sandbox import SandboxSettings, create_sandbox_app
+
+        sandbox_settings = SandboxSettings(data_dir=settings.data_dir)
+        app.mount("/gateway", create_sandbox_app(sandbox_settings))
     app.add_middleware(RequestContext)
     return app

@@ -3,21 +3,66 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from typing import Annotated
 
 import typer
 
 from boxoffice.config import Settings
+from boxoffice.payments.sandbox.cli import acquirer
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Boxoffice ticket sales.")
 partner_app = typer.Typer(no_args_is_help=True, help="Manage partners (event organisers).")
 app.add_typer(partner_app, name="partner")
+app.command("acquirer")(acquirer)
 
 
 def _migrate(settings: Settings) -> None:
     from boxoffice.db.migrate import upgrade
 
     upgrade(settings.resolved_database_url)
+
+
+def _with_embedded_gateway(settings: Settings, *, host: str, port: int) -> Settings:
+    """No gateway configured: serve the sandbox acquirer in-process at /gateway.
+
+    The choice goes into the environment so that every worker process of
+    `serve --workers N` (which builds its own settings) makes the same one.
+    """
+    if settings.gateway_url:
+        return settings
+    local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104
+    os.environ["BOXOFFICE_GATEWAY_URL"] = f"http://{local}:{port}/gateway"
+    os.environ["BOXOFFICE_MOUNT_SANDBOX"] = "true"
+    if settings.database_url is None:
+        # Keep the sandbox ledger next to the embedded database.
+        os.environ.setdefault("BOXOFFICE_DATA_DIR", str(settings.data_dir))
+    return Settings()
+
+
+@app.command()
+def reconcile() -> None:
+    """Settle every pending order and expired hold once, by asking the gateway."""
+    from boxoffice.app import build_gateway, build_sales
+    from boxoffice.db.engine import create_engine
+    from boxoffice.sales.reconciler import reconcile_once
+
+    settings = Settings()
+    if not settings.gateway_url:
+        raise typer.BadParameter("set BOXOFFICE_GATEWAY_URL to the gateway that took the charges")
+    _migrate(settings)
+
+    async def run() -> dict[str, int]:
+        engine = create_engine(settings.resolved_database_url)
+        gateway = build_gateway(settings)
+        try:
+            return dict(await reconcile_once(build_sales(settings, engine, gateway), batch=10_000))
+        finally:
+            await gateway.aclose()
+            await engine.dispose()
+
+    tally = asyncio.run(run())
+    typer.echo(" ".join(f"{k}={v}" for k, v in sorted(tally.items())) or "nothing to settle")
 
 
 @app.command()
@@ -39,7 +84,7 @@ def serve(
 
     from boxoffice import logs
 
-    settings = Settings()
+    settings = _with_embedded_gateway(Settings(), host=host, port=port)
     logs.configure(settings.log_level)
     _migrate(settings)
     uvicorn.run(
@@ -65,7 +110,7 @@ def demo(
     from boxoffice import logs
     from boxoffice.demo import build_demo_app
 
-    settings = Settings()
+    settings = _with_embedded_gateway(Settings(), host=host, port=port)
     logs.configure(settings.log_level)
     _migrate(settings)
     application, banner = build_demo_app(settings, host=host, port=port)

@@ -30,7 +30,13 @@ class Settings(BaseSettings):
     gateway_url: str | None = None
     gateway_key: str = "sk_test_boxoffice_sandbox"
     gateway_publishable_key: str = "pk_test_boxoffice_sandbox"
-    gateway_timeout_seconds: float = 10.0
+    gateway_timeout_seconds: float = Field(default=10.0, gt=0)
+    # How long after an order was created no request of ours can still be charging it;
+    # the reconciler asks the gateway only after that. Default: the timeout plus 20 s.
+    charge_deadline_seconds: float | None = Field(default=None, gt=0)
+    # Serve the sandbox acquirer at /gateway in this process (the demo's embedded default).
+    mount_sandbox: bool = False
+    db_pool_size: int = Field(default=20, ge=1)
     secret_key: str | None = None
     admin_key: str | None = None
     hold_seconds: int = Field(default=600, ge=5)
@@ -45,6 +51,12 @@ class Settings(BaseSettings):
             self.data_dir.mkdir(parents=True, exist_ok=True)
             return f"sqlite+aiosqlite:///{self.data_dir / 'boxoffice.sqlite3'}"
         return async_database_url(url)
+
+    @property
+    def resolved_charge_deadline_seconds(self) -> float:
+        if self.charge_deadline_seconds is not None:
+            return self.charge_deadline_seconds
+        return self.gateway_timeout_seconds + 20.0
 
     @cached_property
     def resolved_secret_key(self) -> bytes:

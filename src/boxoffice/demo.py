@@ -81,7 +81,6 @@ async def seed(settings: Settings) -> str:
 def build_demo_app(settings: Settings, *, host: str, port: int) -> tuple[FastAPI, str]:
     api_key = asyncio.run(seed(settings))
     base = f"http://{host}:{port}"
-    settings = settings.model_copy(update={"gateway_url": settings.gateway_url})
     application = create_app(settings)
     banner = "\n".join(
         [

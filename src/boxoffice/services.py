@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -11,11 +11,12 @@ from boxoffice.config import Settings
 
 if TYPE_CHECKING:
     from boxoffice.payments.gateway import PaymentGateway
+    from boxoffice.sales.context import SalesContext
 
 
 @dataclass
 class Services:
     settings: Settings
     engine: AsyncEngine
-    gateway: PaymentGateway | None = None
-    extras: dict[str, object] = field(default_factory=dict)
+    gateway: PaymentGateway
+    sales: SalesContext

@@ -1,0 +1,1 @@
+"""Selling tickets: holds, orders, idempotency, the purchase flow, reconciliation, refunds."""

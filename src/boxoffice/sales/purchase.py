@@ -1,0 +1,270 @@
+"""The purchase: hold, charge, confirm. The hot path of the product.
+
+1. Hold. One short transaction writes the order as `pending` (its unique
+   (buyer, idempotency key) is claimed first, so a duplicate request stops
+   here), takes the buyer's allowance, then holds inventory with atomic
+   conditional updates (boxoffice.sales.inventory) and commits. The hot
+   ticket-type row is touched last, so its lock is held only until COMMIT.
+2. Charge. No transaction is open while the card network thinks. The order
+   id is the gateway's idempotency key, so no retry can charge twice.
+3. Confirm or release (boxoffice.sales.settlement). An unknown answer
+   leaves the order pending for the reconciler and tells the buyer so (202).
+
+A request that crashes anywhere leaves either nothing, or a pending order
+that the reconciler settles by asking the gateway.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from sqlalchemy import exc as sa_exc
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from boxoffice.db.tables import events, order_items, orders, ticket_types
+from boxoffice.errors import (
+    BoxofficeError,
+    BuyerLimitReached,
+    IdempotencyKeyInProgress,
+    IdempotencyKeyReused,
+    InvalidRequest,
+    NotFound,
+    NotOnSale,
+    SoldOut,
+)
+from boxoffice.ids import new_id
+from boxoffice.money import MAX_ORDER_TOTAL_MINOR
+from boxoffice.payments.gateway import Approved, Declined
+from boxoffice.sales import allowance, responses, settlement
+from boxoffice.sales.commands import PlaceOrder
+from boxoffice.sales.contention import with_retries
+from boxoffice.sales.context import SalesContext
+from boxoffice.sales.responses import PurchaseAnswer
+from boxoffice.sales.rules import OrderStatus, SaleWindow, merge_items, normalise_email
+from boxoffice.sales.rules import request_fingerprint as fingerprint_of
+from boxoffice.sales.settlement import PendingOrder
+
+o = orders.c
+
+
+@dataclass(frozen=True, slots=True)
+class Purchase:
+    """A validated request, with the identity it is idempotent under."""
+
+    command: PlaceOrder
+    buyer: str
+    idempotency_key: str
+    fingerprint: str
+
+    @classmethod
+    def of(cls, command: PlaceOrder, idempotency_key: str) -> Purchase:
+        buyer = normalise_email(str(command.buyer.email))
+        body = command.model_dump(mode="json")
+        body["buyer"]["email"] = buyer
+        return cls(command, buyer, idempotency_key, fingerprint_of(body))
+
+
+class _KeyTaken(Exception):
+    """The (buyer, key) pair already has an order: replay it instead."""
+
+
+class _Refused(Exception):
+    def __init__(self, error: BoxofficeError) -> None:
+        self.error = error
+
+
+async def place_order(ctx: SalesContext, purchase: Purchase) -> tuple[str | None, PurchaseAnswer]:
+    """Run the whole purchase; returns (order id or None, the answer to give)."""
+    order_id = new_id("ord")
+    try:
+        order = await with_retries(lambda: _hold(ctx, purchase, order_id), what="hold")
+    except _KeyTaken:
+        return await replay(ctx, purchase)
+    except _Refused as refused:
+        return await _record_refusal(ctx, purchase, order_id, refused.error)
+
+    outcome = await ctx.gateway.charge(
+        order_id=order.id,
+        amount=order.total,
+        currency=order.currency,
+        payment_method=purchase.command.payment_method,
+    )
+    if isinstance(outcome, Approved):
+        return order.id, await settlement.confirm(ctx, order, intent_id=outcome.intent_id)
+    if isinstance(outcome, Declined):
+        return order.id, await settlement.decline(
+            ctx, order, code=outcome.code, message=outcome.message
+        )
+    return order.id, await settlement.answer_pending(ctx, order)
+
+
+async def _hold(ctx: SalesContext, purchase: Purchase, order_id: str) -> PendingOrder:
+    command = purchase.command
+    lines = merge_items([(item.ticket_type_id, item.quantity) for item in command.items])
+    quantity = sum(q for _, q in lines)
+    async with ctx.engine.begin() as conn:
+        window, limit, prices = await _event_terms(conn, command.event_id)
+        for index, (ticket_type_id, _) in enumerate(lines):
+            if ticket_type_id not in prices:
+                raise InvalidRequest(
+                    f"ticket type {ticket_type_id!r} is not part of this event",
+                    field=f"items[{index}].ticket_type_id",
+                )
+        currencies = {currency for _, currency in prices.values()}
+        currency = currencies.pop() if len(currencies) == 1 else "XXX"
+        total = sum(prices[tt][0] * q for tt, q in lines)
+        if total > MAX_ORDER_TOTAL_MINOR:
+            raise InvalidRequest("the order total is too large", field="items")
+        now = ctx.clock()
+        if (reason := window.refusal(now)) is not None:
+            raise _Refused(NotOnSale(reason))
+        if limit is not None and quantity > limit:
+            raise _Refused(_limit_error(limit))
+        try:
+            await conn.execute(
+                orders.insert().values(
+                    id=order_id,
+                    event_id=command.event_id,
+                    buyer_email=purchase.buyer,
+                    buyer_name=command.buyer.name,
+                    status=OrderStatus.PENDING,
+                    total=total,
+                    currency=currency,
+                    payment_method=command.payment_method,
+                    idempotency_key=purchase.idempotency_key,
+                    request_fingerprint=purchase.fingerprint,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+        except sa_exc.IntegrityError as taken:
+            raise _KeyTaken from taken
+        await conn.execute(
+            order_items.insert(),
+            [
+                {
+                    "order_id": order_id,
+                    "ticket_type_id": tt,
+                    "quantity": q,
+                    "unit_price": prices[tt][0],
+                }
+                for tt, q in lines
+            ],
+        )
+        if limit is not None and not await allowance.take(
+            conn, event_id=command.event_id, buyer=purchase.buyer, quantity=quantity, limit=limit
+        ):
+            raise _Refused(_limit_error(limit))
+        for ticket_type_id, q in lines:
+            if not await ctx.inventory.hold(conn, ticket_type_id=ticket_type_id, quantity=q):
+                raise _Refused(SoldOut("not enough tickets left", ticket_type_id=ticket_type_id))
+    return PendingOrder(
+        id=order_id,
+        event_id=command.event_id,
+        buyer_email=purchase.buyer,
+        buyer_name=command.buyer.name,
+        lines=lines,
+        total=total,
+        currency=currency,
+        has_limit=limit is not None,
+    )
+
+
+def _limit_error(limit: int) -> BuyerLimitReached:
+    return BuyerLimitReached(f"at most {limit} tickets per buyer for this event", limit=limit)
+
+
+async def _event_terms(
+    conn: AsyncConnection, event_id: str
+) -> tuple[SaleWindow, int | None, dict[str, tuple[int, str]]]:
+    e, tt = events.c, ticket_types.c
+    rows = (
+        await conn.execute(
+            select(
+                e.status,
+                e.starts_at,
+                e.sales_start,
+                e.sales_end,
+                e.per_buyer_limit,
+                tt.id,
+                tt.price,
+                tt.currency,
+            )
+            .join_from(events, ticket_types, tt.event_id == e.id)
+            .where(e.id == event_id)
+        )
+    ).all()
+    if not rows:
+        raise NotFound("no such event")
+    first = rows[0]
+    window = SaleWindow(first.status, first.starts_at, first.sales_start, first.sales_end)
+    return window, first.per_buyer_limit, {r.id: (r.price, r.currency) for r in rows}
+
+
+async def _record_refusal(
+    ctx: SalesContext, purchase: Purchase, order_id: str, error: BoxofficeError
+) -> tuple[str | None, PurchaseAnswer]:
+    """Remember a refusal under its key, so that a retry gets the same answer."""
+    answer = responses.refusal(error)
+    command = purchase.command
+    now = ctx.clock()
+
+    async def attempt() -> None:
+        async with ctx.engine.begin() as conn:
+            await conn.execute(
+                orders.insert().values(
+                    id=order_id,
+                    event_id=command.event_id,
+                    buyer_email=purchase.buyer,
+                    buyer_name=command.buyer.name,
+                    status=OrderStatus.REJECTED,
+                    total=0,
+                    currency="XXX",
+                    payment_method=command.payment_method,
+                    idempotency_key=purchase.idempotency_key,
+                    request_fingerprint=purchase.fingerprint,
+                    response_status=answer.status,
+                    response_body=answer.dump(),
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+
+    try:
+        await with_retries(attempt, what="record refusal")
+    except sa_exc.IntegrityError:
+        return await replay(ctx, purchase)
+    return None, answer
+
+
+async def replay(ctx: SalesContext, purchase: Purchase) -> tuple[str | None, PurchaseAnswer]:
+    """The key was used before: the same request gets the first answer, another one a 409."""
+    deadline = asyncio.get_running_loop().time() + ctx.in_flight_wait.total_seconds()
+    while True:
+        async with ctx.engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(
+                        o.id, o.status, o.request_fingerprint, o.response_status, o.response_body
+                    ).where(
+                        o.buyer_email == purchase.buyer,
+                        o.idempotency_key == purchase.idempotency_key,
+                    )
+                )
+            ).one()
+        if row.request_fingerprint != purchase.fingerprint:
+            raise IdempotencyKeyReused(
+                "this Idempotency-Key was already used with a different request body"
+            )
+        order_id = None if row.status == OrderStatus.REJECTED else row.id
+        if row.response_status is not None:
+            return order_id, responses.stored(row.response_status, row.response_body)
+        if asyncio.get_running_loop().time() >= deadline:
+            raise IdempotencyKeyInProgress(
+                "the first request with this Idempotency-Key is still being processed; "
+                "retry shortly with the same key",
+                order_id=row.id,
+            )
+        await asyncio.sleep(0.05)

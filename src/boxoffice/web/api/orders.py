@@ -1,0 +1,69 @@
+"""Orders: the purchase door, reading an order back, and refunds."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Request
+from fastapi.responses import JSONResponse
+
+from boxoffice.catalog.service import authenticate_partner
+from boxoffice.errors import InvalidRequest, NotFound
+from boxoffice.sales import purchase, queries, refunds
+from boxoffice.sales.commands import IDEMPOTENCY_KEY_PATTERN, PlaceOrder
+from boxoffice.sales.context import SalesContext
+from boxoffice.sales.responses import with_access
+from boxoffice.web.api.deps import PartnerId, ServicesDep, bearer_token
+from boxoffice.web.problems import PROBLEM_JSON
+
+router = APIRouter(prefix="/api/v1", tags=["orders"])
+
+
+def sales(svc: Any) -> SalesContext:
+    context: SalesContext = svc.sales
+    return context
+
+
+@router.post(
+    "/orders",
+    status_code=201,
+    responses={202: {"description": "pending"}, 402: {}, 409: {}, 429: {}},
+)
+async def place_order(
+    body: PlaceOrder,
+    svc: ServicesDep,
+    idempotency_key: Annotated[
+        str | None, Header(alias="Idempotency-Key", description="1-255 printable characters")
+    ] = None,
+) -> JSONResponse:
+    if idempotency_key is None:
+        raise InvalidRequest("the Idempotency-Key header is required", field="Idempotency-Key")
+    if not re.fullmatch(IDEMPOTENCY_KEY_PATTERN, idempotency_key):
+        raise InvalidRequest(
+            "Idempotency-Key must be 1-255 printable ASCII characters", field="Idempotency-Key"
+        )
+    ctx = sales(svc)
+    order_id, answer = await purchase.place_order(ctx, purchase.Purchase.of(body, idempotency_key))
+    if answer.is_problem:
+        return JSONResponse(answer.body, status_code=answer.status, media_type=PROBLEM_JSON)
+    token = ctx.access_token(order_id or answer.body["id"])
+    return JSONResponse(with_access(answer, token), status_code=answer.status)
+
+
+@router.get("/orders/{order_id}")
+async def get_order(order_id: str, request: Request, svc: ServicesDep) -> dict[str, Any]:
+    ctx = sales(svc)
+    token = bearer_token(request)
+    if token is not None and token.startswith("bxk_"):
+        partner_id = await authenticate_partner(svc.engine, token)
+        if await queries.order_owner(ctx, order_id) != partner_id:
+            raise NotFound("no such order")
+    else:
+        queries.check_access_token(ctx, order_id, token)
+    return await queries.order_view(ctx, order_id)
+
+
+@router.post("/orders/{order_id}/refund")
+async def refund(order_id: str, partner_id: PartnerId, svc: ServicesDep) -> dict[str, Any]:
+    return await refunds.refund_order(sales(svc), partner_id=partner_id, order_id=order_id)

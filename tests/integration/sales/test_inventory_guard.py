@@ -1,0 +1,85 @@
+"""The inventory guard, raced directly: the control proves the race exists without it.
+
+Modelled on the best peers' tests: first show that a read-then-write hold
+oversells under the very same concurrency, so the real test is known to be
+able to fail; then show the conditional update never does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from boxoffice.config import Settings
+from boxoffice.db.tables import order_items, orders, ticket_types
+from boxoffice.errors import BoxofficeError
+from boxoffice.sales import purchase
+from boxoffice.sales.commands import PlaceOrder
+from boxoffice.sales.context import SalesContext
+from boxoffice.sales.inventory import InventoryGuard
+from tests.support.builders import new_event, new_partner, ticket_type
+from tests.support.buying import order_body
+
+CAPACITY = 10
+RACERS = 60
+
+
+class ReadThenWriteInventory(InventoryGuard):
+    """TEST ONLY: the classic bug. Reads availability into Python, then writes it back."""
+
+    async def hold(self, conn: AsyncConnection, *, ticket_type_id: str, quantity: int) -> bool:
+        tt = ticket_types.c
+        row = (
+            await conn.execute(select(tt.held, tt.sold, tt.capacity).where(tt.id == ticket_type_id))
+        ).one()
+        await asyncio.sleep(0.01)  # the gap where another buyer reads the same availability
+        if row.held + row.sold + quantity > row.capacity:
+            return False
+        await conn.execute(
+            update(ticket_types).where(tt.id == ticket_type_id).values(held=row.held + quantity)
+        )
+        return True
+
+
+async def race_holds(app: FastAPI, client: httpx.AsyncClient, guard: InventoryGuard) -> int:
+    """RACERS buyers hold one ticket each at once; returns how many tickets were held."""
+    partner = await new_partner(client)
+    event = await new_event(client, partner, ticket_types=[ticket_type(capacity=CAPACITY)])
+    ctx: SalesContext = dataclasses.replace(app.state.services.sales, inventory=guard)
+
+    async def one(i: int) -> None:
+        command = PlaceOrder.model_validate(order_body(event, "pm_race", email=f"r{i}@example.com"))
+        with contextlib.suppress(purchase._Refused, BoxofficeError):
+            await purchase._hold(ctx, purchase.Purchase.of(command, f"k{i}"), f"ord_race_{i}")
+
+    await asyncio.gather(*(one(i) for i in range(RACERS)))
+    async with ctx.engine.connect() as conn:
+        held = await conn.scalar(
+            select(func.coalesce(func.sum(order_items.c.quantity), 0))
+            .join(orders, orders.c.id == order_items.c.order_id)
+            .where(orders.c.event_id == event["id"], orders.c.status == "pending")
+        )
+    return int(held or 0)
+
+
+async def test_control_read_then_write_inventory_oversells(
+    app: FastAPI, client: httpx.AsyncClient, settings: Settings
+) -> None:
+    if "sqlite" in settings.resolved_database_url:
+        pytest.skip("SQLite serialises whole write transactions, so this race cannot occur there")
+    held = await race_holds(app, client, ReadThenWriteInventory())
+    assert held > CAPACITY, "the control race should oversell; if not, the real test proves nothing"
+
+
+async def test_conditional_update_inventory_never_oversells(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    held = await race_holds(app, client, InventoryGuard())
+    assert held == CAPACITY
