@@ -15,9 +15,19 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from boxoffice.catalog.commands import NewEvent, NewPartner
-from boxoffice.db.tables import events, orders, partners, ticket_types
+from boxoffice.db.tables import (
+    events,
+    inventory_buckets,
+    order_items,
+    orders,
+    partners,
+    ticket_types,
+)
 from boxoffice.errors import NotFound, NotPublishable, Unauthorized
 from boxoffice.ids import hash_secret, new_id, new_secret
+from boxoffice.sales.inventory import bucket_capacities
+
+ib = inventory_buckets.c
 
 DRAFT = "draft"
 ON_SALE = "on_sale"
@@ -74,21 +84,26 @@ async def create_event(
                 created_at=created,
             )
         )
+        rows: list[dict[str, Any]] = [
+            {
+                "id": new_id("tt"),
+                "event_id": event_id,
+                "position": position,
+                "name": tt.name,
+                "price": tt.price,
+                "currency": tt.currency,
+                "capacity": tt.capacity,
+                "buckets": len(bucket_capacities(tt.capacity)),
+            }
+            for position, tt in enumerate(command.ticket_types)
+        ]
+        await conn.execute(ticket_types.insert(), rows)
         await conn.execute(
-            ticket_types.insert(),
+            inventory_buckets.insert(),
             [
-                {
-                    "id": new_id("tt"),
-                    "event_id": event_id,
-                    "position": position,
-                    "name": tt.name,
-                    "price": tt.price,
-                    "currency": tt.currency,
-                    "capacity": tt.capacity,
-                    "held": 0,
-                    "sold": 0,
-                }
-                for position, tt in enumerate(command.ticket_types)
+                {"ticket_type_id": row["id"], "bucket": index, "capacity": size, "taken": 0}
+                for row in rows
+                for index, size in enumerate(bucket_capacities(row["capacity"]))
             ],
         )
         return await _load_event(conn, event_id)
@@ -146,9 +161,16 @@ async def get_public_event(engine: AsyncEngine, event_id: str) -> dict[str, Any]
 
 
 async def sales_figures(engine: AsyncEngine, *, partner_id: str, event_id: str) -> dict[str, Any]:
-    """Exact figures, read in one snapshot from the inventory counters and paid orders."""
+    """Exact figures, counted in one snapshot from the inventory and the orders themselves."""
     async with engine.connect() as conn:
         event = await _owned_event(conn, partner_id, event_id)
+        counted = await conn.execute(
+            select(order_items.c.ticket_type_id, orders.c.status, func.sum(order_items.c.quantity))
+            .join(orders, orders.c.id == order_items.c.order_id)
+            .where(orders.c.event_id == event_id, orders.c.status.in_(["paid", "pending"]))
+            .group_by(order_items.c.ticket_type_id, orders.c.status)
+        )
+        by_status = {(tt, status): int(n) for tt, status, n in counted}
         paid = (
             await conn.execute(
                 select(func.count(), func.coalesce(func.sum(orders.c.total), 0)).where(
@@ -164,8 +186,8 @@ async def sales_figures(engine: AsyncEngine, *, partner_id: str, event_id: str) 
                 "id": tt["id"],
                 "name": tt["name"],
                 "capacity": tt["capacity"],
-                "sold": tt["sold"],
-                "held": tt["held"],
+                "sold": by_status.get((tt["id"], "paid"), 0),
+                "held": by_status.get((tt["id"], "pending"), 0),
                 "available": tt["available"],
             }
             for tt in event["ticket_types"]
@@ -196,15 +218,21 @@ async def _ticket_types_of(
 ) -> dict[str, list[dict[str, Any]]]:
     if not event_ids:
         return {}
+    taken = (
+        select(ib.ticket_type_id, func.sum(ib.taken).label("taken"))
+        .group_by(ib.ticket_type_id)
+        .subquery()
+    )
     rows = await conn.execute(
-        select(ticket_types)
+        select(ticket_types, taken.c.taken)
+        .join(taken, taken.c.ticket_type_id == ticket_types.c.id)
         .where(ticket_types.c.event_id.in_(event_ids))
         .order_by(ticket_types.c.event_id, ticket_types.c.position)
     )
     grouped: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
         tt = dict(row._mapping)
-        tt["available"] = tt["capacity"] - tt["sold"] - tt["held"]
+        tt["available"] = tt["capacity"] - int(tt.pop("taken"))
         grouped.setdefault(tt["event_id"], []).append(tt)
     return grouped
 

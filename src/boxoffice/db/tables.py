@@ -78,14 +78,23 @@ ticket_types = Table(
     Column("price", BigInteger, nullable=False),
     Column("currency", String(3), nullable=False),
     Column("capacity", Integer, nullable=False),
-    # Inventory counters. `held` counts seats reserved by pending orders,
-    # `sold` seats of paid orders; both move only through conditional
-    # updates in boxoffice.sales.inventory.
-    Column("held", Integer, nullable=False, default=0),
-    Column("sold", Integer, nullable=False, default=0),
-    CheckConstraint("held >= 0 AND sold >= 0", name="counters_not_negative"),
-    CheckConstraint("held + sold <= capacity", name="within_capacity"),
+    # How many inventory_buckets rows split the capacity (fixed at creation).
+    Column("buckets", Integer, nullable=False),
     CheckConstraint("price >= 0 AND capacity >= 0", name="price_capacity_not_negative"),
+)
+
+inventory_buckets = Table(
+    "inventory_buckets",
+    metadata,
+    # A ticket type's capacity, split into buckets so that thousands of buyers
+    # do not queue on one row; see boxoffice.sales.inventory. `taken` counts
+    # seats held by pending orders and sold to paid ones.
+    Column("ticket_type_id", ID, ForeignKey("ticket_types.id"), primary_key=True),
+    Column("bucket", Integer, primary_key=True, autoincrement=False),
+    Column("capacity", Integer, nullable=False),
+    Column("taken", Integer, nullable=False),
+    CheckConstraint("taken >= 0", name="taken_not_negative"),
+    CheckConstraint("taken <= capacity", name="within_capacity"),
 )
 
 buyer_allowances = Table(
@@ -132,6 +141,8 @@ order_items = Table(
     Column("ticket_type_id", ID, ForeignKey("ticket_types.id"), primary_key=True),
     Column("quantity", Integer, nullable=False),
     Column("unit_price", BigInteger, nullable=False),
+    # Which inventory buckets the seats came from ("bucket:count,..."), to give them back.
+    Column("buckets", String(400), nullable=False),
     CheckConstraint("quantity > 0", name="quantity_positive"),
 )
 

@@ -17,7 +17,15 @@ import httpx
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from boxoffice.db.tables import buyer_allowances, events, order_items, orders, ticket_types, tickets
+from boxoffice.db.tables import (
+    buyer_allowances,
+    events,
+    inventory_buckets,
+    order_items,
+    orders,
+    ticket_types,
+    tickets,
+)
 
 
 @dataclass
@@ -87,6 +95,7 @@ async def audit(
             )
         )
         types = (await conn.execute(select(ticket_types))).all()
+        buckets = (await conn.execute(select(inventory_buckets))).all()
         limits = dict((await conn.execute(select(events.c.id, events.c.per_buyer_limit))).all())
         allowances = {
             (r.event_id, r.buyer): r.taken for r in await conn.execute(select(buyer_allowances))
@@ -97,7 +106,8 @@ async def audit(
             )
         )
 
-    held: Counter[str] = Counter()
+    committed: Counter[str] = Counter()  # seats of pending and paid orders, per ticket type
+    paid_seats: Counter[str] = Counter()
     per_order: Counter[str] = Counter()
     per_buyer: Counter[tuple[str, str]] = Counter()
     for item in items:
@@ -105,22 +115,32 @@ async def audit(
         if order is None:
             continue
         per_order[item.order_id] += item.quantity
-        if order.status == "pending":
-            held[item.ticket_type_id] += item.quantity
         if order.status in ("pending", "paid"):
+            committed[item.ticket_type_id] += item.quantity
             per_buyer[(order.event_id, order.buyer_email)] += item.quantity
+        if order.status == "paid":
+            paid_seats[item.ticket_type_id] += item.quantity
 
+    taken: Counter[str] = Counter()
+    bucket_capacity: Counter[str] = Counter()
+    for bucket in buckets:
+        taken[bucket.ticket_type_id] += bucket.taken
+        bucket_capacity[bucket.ticket_type_id] += bucket.capacity
+        if not 0 <= bucket.taken <= bucket.capacity:
+            bad.append(f"bucket {bucket.ticket_type_id}/{bucket.bucket}: taken {bucket.taken}")
     for tt in types:
         if event_ids and tt.event_id not in event_ids:
             continue
-        if tt.sold + tt.held > tt.capacity:
-            bad.append(f"ticket type {tt.id}: sold {tt.sold} + held {tt.held} > {tt.capacity}")
-        if tt.sold != live_tickets[tt.id]:
+        if bucket_capacity[tt.id] != tt.capacity:
+            bad.append(f"ticket type {tt.id}: buckets hold {bucket_capacity[tt.id]} seats")
+        if taken[tt.id] != committed[tt.id]:
+            bad.append(f"ticket type {tt.id}: taken {taken[tt.id]} != ordered {committed[tt.id]}")
+        if committed[tt.id] > tt.capacity:
+            bad.append(f"ticket type {tt.id}: {committed[tt.id]} seats > capacity {tt.capacity}")
+        if live_tickets[tt.id] != paid_seats[tt.id]:
             bad.append(
-                f"ticket type {tt.id}: counter sold={tt.sold}, live tickets={live_tickets[tt.id]}"
+                f"ticket type {tt.id}: {live_tickets[tt.id]} tickets, {paid_seats[tt.id]} paid"
             )
-        if tt.held != held[tt.id]:
-            bad.append(f"ticket type {tt.id}: counter held={tt.held}, pending items={held[tt.id]}")
         if live_tickets[tt.id] > tt.capacity:
             bad.append(
                 f"ticket type {tt.id}: {live_tickets[tt.id]} tickets > capacity {tt.capacity}"
@@ -141,13 +161,13 @@ async def audit(
             captures[intent.get("metadata", {}).get("order_id", "")].append(intent)
     refunded = {r.get("payment_intent") for r in refunds if r.get("status") == "succeeded"}
 
-    for order_id, taken in captures.items():
+    for order_id, captured in captures.items():
         if event_ids and order_id not in order_rows:
             continue
-        if len(taken) > 1:
-            bad.append(f"order {order_id} was captured {len(taken)} times")
+        if len(captured) > 1:
+            bad.append(f"order {order_id} was captured {len(captured)} times")
         order = order_rows.get(order_id)
-        for intent in taken:
+        for intent in captured:
             if intent["id"] in refunded:
                 continue
             if order is None or order.status != "paid":

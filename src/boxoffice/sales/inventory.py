@@ -1,57 +1,112 @@
-"""Inventory: one concurrency mechanism, the atomic conditional update.
+"""Inventory: capacity split into buckets, each moved only by an atomic conditional update.
 
-    UPDATE ticket_types SET held = held + :q
-     WHERE id = :id AND held + sold + :q <= capacity
+    UPDATE inventory_buckets SET taken = taken + :n
+     WHERE ticket_type_id = :tt AND bucket = :b AND taken + :n <= capacity
 
-The database evaluates the condition and the increment under the row lock
-it takes for the update, so no interleaving of transactions can push
-`held + sold` past `capacity`; a transaction that finds no room changes no
-row and the purchase is refused as sold out. Nothing is read into Python
-and written back. A CHECK constraint on the table repeats the invariant as
-a last line of defence. Rows are always touched in ticket-type id order
-(`rules.merge_items`), so concurrent orders cannot deadlock.
+The one concurrency mechanism for seats. The database evaluates the
+condition and the increment under the row lock the update takes, so no
+interleaving of transactions can push a bucket past its capacity, and the
+buckets' capacities add up to the ticket type's. Nothing is read into
+Python and written back. A CHECK constraint repeats the invariant.
+
+Why buckets: with one counter row per ticket type, every buyer of a flash
+sale queues on that row's lock, and each holds it for a network round trip
+plus the time until its COMMIT. Split into B buckets and started at a random
+one, B holds proceed at once. When the chosen bucket cannot cover the
+order, the hold reads which buckets still have room and takes from them
+(several, if needed), each again with a conditional update; so an order is
+refused as sold out only when the whole ticket type lacks the seats.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import update
+import random
+
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from boxoffice.db.tables import ticket_types
+from boxoffice.db.tables import inventory_buckets
 
-tt = ticket_types.c
+ib = inventory_buckets.c
+
+MAX_BUCKETS = 32
+SEATS_PER_BUCKET = 50
+FALLBACK_ROUNDS = 4
+
+Allocation = list[tuple[int, int]]  # (bucket, seats)
+
+
+def bucket_capacities(capacity: int) -> list[int]:
+    """Split `capacity` into near-equal buckets: enough to spread a rush, few enough to scan."""
+    count = max(1, min(MAX_BUCKETS, capacity // SEATS_PER_BUCKET))
+    base, extra = divmod(capacity, count)
+    return [base + (1 if i < extra else 0) for i in range(count)]
+
+
+def encode(allocation: Allocation) -> str:
+    return ",".join(f"{bucket}:{seats}" for bucket, seats in allocation)
+
+
+def decode(text: str) -> Allocation:
+    if not text:
+        return []
+    pairs = (part.split(":") for part in text.split(","))
+    return [(int(bucket), int(seats)) for bucket, seats in pairs]
 
 
 class InventoryGuard:
     """The production guard. Tests swap in an unguarded twin to prove the race exists."""
 
-    async def hold(self, conn: AsyncConnection, *, ticket_type_id: str, quantity: int) -> bool:
+    async def take(
+        self, conn: AsyncConnection, *, ticket_type_id: str, bucket: int, seats: int
+    ) -> bool:
         result = await conn.execute(
-            update(ticket_types)
-            .where(tt.id == ticket_type_id, tt.held + tt.sold + quantity <= tt.capacity)
-            .values(held=tt.held + quantity)
+            update(inventory_buckets)
+            .where(
+                ib.ticket_type_id == ticket_type_id,
+                ib.bucket == bucket,
+                ib.taken + seats <= ib.capacity,
+            )
+            .values(taken=ib.taken + seats)
         )
         return result.rowcount == 1
 
+    async def hold(
+        self, conn: AsyncConnection, *, ticket_type_id: str, quantity: int, buckets: int
+    ) -> Allocation | None:
+        """Hold `quantity` seats; returns where they came from, or None when sold out.
 
-async def release_held(conn: AsyncConnection, lines: list[tuple[str, int]]) -> None:
-    for ticket_type_id, quantity in lines:
+        A None leaves partial takes behind: the caller rolls its transaction back.
+        """
+        first = random.randrange(buckets)
+        if await self.take(conn, ticket_type_id=ticket_type_id, bucket=first, seats=quantity):
+            return [(first, quantity)]
+        taken: dict[int, int] = {}
+        remaining = quantity
+        for _ in range(FALLBACK_ROUNDS):
+            rooms = (
+                await conn.execute(
+                    select(ib.bucket, ib.capacity - ib.taken)
+                    .where(ib.ticket_type_id == ticket_type_id, ib.taken < ib.capacity)
+                    .order_by(ib.bucket)
+                )
+            ).all()
+            if sum(room for _, room in rooms) < remaining:
+                return None
+            for bucket, room in rooms:
+                seats = min(room, remaining)
+                if await self.take(conn, ticket_type_id=ticket_type_id, bucket=bucket, seats=seats):
+                    taken[bucket] = taken.get(bucket, 0) + seats
+                    remaining -= seats
+                    if remaining == 0:
+                        return sorted(taken.items())
+        return None
+
+
+async def give_back(conn: AsyncConnection, *, ticket_type_id: str, allocation: Allocation) -> None:
+    for bucket, seats in allocation:
         await conn.execute(
-            update(ticket_types).where(tt.id == ticket_type_id).values(held=tt.held - quantity)
-        )
-
-
-async def convert_held_to_sold(conn: AsyncConnection, lines: list[tuple[str, int]]) -> None:
-    for ticket_type_id, quantity in lines:
-        await conn.execute(
-            update(ticket_types)
-            .where(tt.id == ticket_type_id)
-            .values(held=tt.held - quantity, sold=tt.sold + quantity)
-        )
-
-
-async def return_sold(conn: AsyncConnection, lines: list[tuple[str, int]]) -> None:
-    for ticket_type_id, quantity in lines:
-        await conn.execute(
-            update(ticket_types).where(tt.id == ticket_type_id).values(sold=tt.sold - quantity)
+            update(inventory_buckets)
+            .where(ib.ticket_type_id == ticket_type_id, ib.bucket == bucket)
+            .values(taken=ib.taken - seats)
         )

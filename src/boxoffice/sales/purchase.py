@@ -2,9 +2,9 @@
 
 1. Hold. One short transaction writes the order as `pending` (its unique
    (buyer, idempotency key) is claimed first, so a duplicate request stops
-   here), takes the buyer's allowance, then holds inventory with atomic
-   conditional updates (boxoffice.sales.inventory) and commits. The hot
-   ticket-type row is touched last, so its lock is held only until COMMIT.
+   here), takes the buyer's allowance, then holds seats in the inventory
+   buckets with atomic conditional updates (boxoffice.sales.inventory),
+   records the items and commits: seat locks are held for two round trips.
 2. Charge. No transaction is open while the card network thinks. The order
    id is the gateway's idempotency key, so no retry can charge twice.
 3. Confirm or release (boxoffice.sales.settlement). An unknown answer
@@ -37,7 +37,7 @@ from boxoffice.errors import (
 from boxoffice.ids import new_id
 from boxoffice.money import MAX_ORDER_TOTAL_MINOR
 from boxoffice.payments.gateway import Approved, Declined
-from boxoffice.sales import allowance, responses, settlement
+from boxoffice.sales import allowance, inventory, responses, settlement
 from boxoffice.sales.commands import PlaceOrder
 from boxoffice.sales.contention import with_retries
 from boxoffice.sales.context import SalesContext
@@ -105,7 +105,7 @@ async def _hold(ctx: SalesContext, purchase: Purchase, order_id: str) -> Pending
     lines = merge_items([(item.ticket_type_id, item.quantity) for item in command.items])
     quantity = sum(q for _, q in lines)
     async with ctx.engine.begin() as conn:
-        window, limit, prices = await _event_terms(conn, command.event_id)
+        window, limit, prices, buckets = await _event_terms(conn, command.event_id)
         for index, (ticket_type_id, _) in enumerate(lines):
             if ticket_type_id not in prices:
                 raise InvalidRequest(
@@ -139,8 +139,20 @@ async def _hold(ctx: SalesContext, purchase: Purchase, order_id: str) -> Pending
                     updated_at=now,
                 )
             )
-        except sa_exc.IntegrityError as taken:
-            raise _KeyTaken from taken
+        except sa_exc.IntegrityError as duplicate:
+            raise _KeyTaken from duplicate
+        if limit is not None and not await allowance.take(
+            conn, event_id=command.event_id, buyer=purchase.buyer, quantity=quantity, limit=limit
+        ):
+            raise _Refused(_limit_error(limit))
+        allocations: dict[str, str] = {}
+        for ticket_type_id, q in lines:
+            taken = await ctx.inventory.hold(
+                conn, ticket_type_id=ticket_type_id, quantity=q, buckets=buckets[ticket_type_id]
+            )
+            if taken is None:
+                raise _Refused(SoldOut("not enough tickets left", ticket_type_id=ticket_type_id))
+            allocations[ticket_type_id] = inventory.encode(taken)
         await conn.execute(
             order_items.insert(),
             [
@@ -149,17 +161,11 @@ async def _hold(ctx: SalesContext, purchase: Purchase, order_id: str) -> Pending
                     "ticket_type_id": tt,
                     "quantity": q,
                     "unit_price": prices[tt][0],
+                    "buckets": allocations[tt],
                 }
                 for tt, q in lines
             ],
         )
-        if limit is not None and not await allowance.take(
-            conn, event_id=command.event_id, buyer=purchase.buyer, quantity=quantity, limit=limit
-        ):
-            raise _Refused(_limit_error(limit))
-        for ticket_type_id, q in lines:
-            if not await ctx.inventory.hold(conn, ticket_type_id=ticket_type_id, quantity=q):
-                raise _Refused(SoldOut("not enough tickets left", ticket_type_id=ticket_type_id))
     return PendingOrder(
         id=order_id,
         event_id=command.event_id,
@@ -169,6 +175,7 @@ async def _hold(ctx: SalesContext, purchase: Purchase, order_id: str) -> Pending
         total=total,
         currency=currency,
         has_limit=limit is not None,
+        allocations=allocations,
     )
 
 
@@ -178,7 +185,7 @@ def _limit_error(limit: int) -> BuyerLimitReached:
 
 async def _event_terms(
     conn: AsyncConnection, event_id: str
-) -> tuple[SaleWindow, int | None, dict[str, tuple[int, str]]]:
+) -> tuple[SaleWindow, int | None, dict[str, tuple[int, str]], dict[str, int]]:
     e, tt = events.c, ticket_types.c
     rows = (
         await conn.execute(
@@ -191,6 +198,7 @@ async def _event_terms(
                 tt.id,
                 tt.price,
                 tt.currency,
+                tt.buckets,
             )
             .join_from(events, ticket_types, tt.event_id == e.id)
             .where(e.id == event_id)
@@ -200,7 +208,8 @@ async def _event_terms(
         raise NotFound("no such event")
     first = rows[0]
     window = SaleWindow(first.status, first.starts_at, first.sales_start, first.sales_end)
-    return window, first.per_buyer_limit, {r.id: (r.price, r.currency) for r in rows}
+    prices = {r.id: (r.price, r.currency) for r in rows}
+    return window, first.per_buyer_limit, prices, {r.id: r.buckets for r in rows}
 
 
 async def _record_refusal(

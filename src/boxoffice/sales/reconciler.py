@@ -62,14 +62,21 @@ async def pending_orders(
             return []
         items = (
             await conn.execute(
-                select(order_items.c.order_id, order_items.c.ticket_type_id, order_items.c.quantity)
+                select(
+                    order_items.c.order_id,
+                    order_items.c.ticket_type_id,
+                    order_items.c.quantity,
+                    order_items.c.buckets,
+                )
                 .where(order_items.c.order_id.in_([r.id for r in rows]))
                 .order_by(order_items.c.order_id, order_items.c.ticket_type_id)
             )
         ).all()
     lines: dict[str, list[tuple[str, int]]] = {}
+    allocations: dict[str, dict[str, str]] = {}
     for item in items:
         lines.setdefault(item.order_id, []).append((item.ticket_type_id, item.quantity))
+        allocations.setdefault(item.order_id, {})[item.ticket_type_id] = item.buckets
     return [
         PendingOrder(
             id=r.id,
@@ -80,6 +87,7 @@ async def pending_orders(
             total=r.total,
             currency=r.currency,
             has_limit=r.per_buyer_limit is not None,
+            allocations=allocations.get(r.id, {}),
         )
         for r in rows
     ]

@@ -64,22 +64,30 @@ async def refund_order(ctx: SalesContext, *, partner_id: str, order_id: str) -> 
             )
             if won.rowcount != 1:
                 return
-            lines = [
-                (r.ticket_type_id, r.quantity)
-                for r in await conn.execute(
-                    select(order_items.c.ticket_type_id, order_items.c.quantity)
+            items = (
+                await conn.execute(
+                    select(
+                        order_items.c.ticket_type_id,
+                        order_items.c.quantity,
+                        order_items.c.buckets,
+                    )
                     .where(order_items.c.order_id == order_id)
                     .order_by(order_items.c.ticket_type_id)
                 )
-            ]
+            ).all()
             await cancel_tickets(conn, order_id)
-            await inventory.return_sold(conn, lines)
+            for item in items:
+                await inventory.give_back(
+                    conn,
+                    ticket_type_id=item.ticket_type_id,
+                    allocation=inventory.decode(item.buckets),
+                )
             if row.per_buyer_limit is not None:
                 await allowance.give_back(
                     conn,
                     event_id=row.event_id,
                     buyer=row.buyer_email,
-                    quantity=sum(q for _, q in lines),
+                    quantity=sum(item.quantity for item in items),
                 )
 
     await with_retries(attempt, what=f"refund {order_id}")

@@ -44,6 +44,7 @@ class PendingOrder:
     total: int
     currency: str
     has_limit: bool
+    allocations: dict[str, str]  # ticket_type_id -> encoded bucket allocation
 
 
 def _first_answer(answer: PurchaseAnswer) -> dict[str, Any]:
@@ -90,7 +91,8 @@ async def confirm(ctx: SalesContext, order: PendingOrder, *, intent_id: str) -> 
                 )
                 if won.rowcount != 1:
                     raise _LostRace
-                await inventory.convert_held_to_sold(conn, order.lines)
+                # The seats stay taken in their buckets: paid or pending, they are gone
+                # from sale, so confirming never touches the contended inventory rows.
                 await insert_tickets(
                     conn, order_id=order.id, event_id=order.event_id, planned=planned, now=now
                 )
@@ -193,7 +195,10 @@ async def _return_holds(conn: AsyncConnection, order: PendingOrder) -> None:
             buyer=order.buyer_email,
             quantity=sum(q for _, q in order.lines),
         )
-    await inventory.release_held(conn, order.lines)
+    for ticket_type_id, encoded in sorted(order.allocations.items()):
+        await inventory.give_back(
+            conn, ticket_type_id=ticket_type_id, allocation=inventory.decode(encoded)
+        )
 
 
 async def _after_lost_race(

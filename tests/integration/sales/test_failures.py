@@ -168,9 +168,10 @@ async def test_a_server_killed_mid_sale_loses_no_paid_order(
 
         server = ServeProcess(env=env, log_path=tmp_path / "serve-restarted.log").start()
         await wait_until_settled(settings)
+        report = await audit_sale(settings, slow_gateway, event_ids=[event["id"]])
     finally:
         server.stop()
         slow_gateway.stop()
 
-    report = await audit_sale(settings, slow_gateway, event_ids=[event["id"]])
     assert report.ok, report.violations[:20]
+    assert report.figures["orders_paid"] > 0

@@ -18,7 +18,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from boxoffice.config import Settings
-from boxoffice.db.tables import order_items, orders, ticket_types
+from boxoffice.db.tables import inventory_buckets, order_items, orders
 from boxoffice.errors import BoxofficeError
 from boxoffice.sales import purchase
 from boxoffice.sales.commands import PlaceOrder
@@ -32,19 +32,18 @@ RACERS = 60
 
 
 class ReadThenWriteInventory(InventoryGuard):
-    """TEST ONLY: the classic bug. Reads availability into Python, then writes it back."""
+    """TEST ONLY: the classic bug. Reads a bucket's room into Python, then writes it back."""
 
-    async def hold(self, conn: AsyncConnection, *, ticket_type_id: str, quantity: int) -> bool:
-        tt = ticket_types.c
-        row = (
-            await conn.execute(select(tt.held, tt.sold, tt.capacity).where(tt.id == ticket_type_id))
-        ).one()
-        await asyncio.sleep(0.01)  # the gap where another buyer reads the same availability
-        if row.held + row.sold + quantity > row.capacity:
+    async def take(
+        self, conn: AsyncConnection, *, ticket_type_id: str, bucket: int, seats: int
+    ) -> bool:
+        ib = inventory_buckets.c
+        where = (ib.ticket_type_id == ticket_type_id, ib.bucket == bucket)
+        row = (await conn.execute(select(ib.taken, ib.capacity).where(*where))).one()
+        await asyncio.sleep(0.01)  # the gap where another buyer reads the same room
+        if row.taken + seats > row.capacity:
             return False
-        await conn.execute(
-            update(ticket_types).where(tt.id == ticket_type_id).values(held=row.held + quantity)
-        )
+        await conn.execute(update(inventory_buckets).where(*where).values(taken=row.taken + seats))
         return True
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-29 18:24:07.579710
+Create Date: 2026-11-29 18:36:55.791501
 """
 
 from collections.abc import Sequence
@@ -113,12 +113,7 @@ def upgrade() -> None:
         sa.Column("price", sa.BigInteger(), nullable=False),
         sa.Column("currency", sa.String(length=3), nullable=False),
         sa.Column("capacity", sa.Integer(), nullable=False),
-        sa.Column("held", sa.Integer(), nullable=False),
-        sa.Column("sold", sa.Integer(), nullable=False),
-        sa.CheckConstraint("held + sold <= capacity", name=op.f("ck_ticket_types_within_capacity")),
-        sa.CheckConstraint(
-            "held >= 0 AND sold >= 0", name=op.f("ck_ticket_types_counters_not_negative")
-        ),
+        sa.Column("buckets", sa.Integer(), nullable=False),
         sa.CheckConstraint(
             "price >= 0 AND capacity >= 0", name=op.f("ck_ticket_types_price_capacity_not_negative")
         ),
@@ -131,11 +126,27 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_ticket_types_event_id"), ["event_id"], unique=False)
 
     op.create_table(
+        "inventory_buckets",
+        sa.Column("ticket_type_id", sa.String(length=40), nullable=False),
+        sa.Column("bucket", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("capacity", sa.Integer(), nullable=False),
+        sa.Column("taken", sa.Integer(), nullable=False),
+        sa.CheckConstraint("taken <= capacity", name=op.f("ck_inventory_buckets_within_capacity")),
+        sa.CheckConstraint("taken >= 0", name=op.f("ck_inventory_buckets_taken_not_negative")),
+        sa.ForeignKeyConstraint(
+            ["ticket_type_id"],
+            ["ticket_types.id"],
+            name=op.f("fk_inventory_buckets_ticket_type_id_ticket_types"),
+        ),
+        sa.PrimaryKeyConstraint("ticket_type_id", "bucket", name=op.f("pk_inventory_buckets")),
+    )
+    op.create_table(
         "order_items",
         sa.Column("order_id", sa.String(length=40), nullable=False),
         sa.Column("ticket_type_id", sa.String(length=40), nullable=False),
         sa.Column("quantity", sa.Integer(), nullable=False),
         sa.Column("unit_price", sa.BigInteger(), nullable=False),
+        sa.Column("buckets", sa.String(length=400), nullable=False),
         sa.CheckConstraint("quantity > 0", name=op.f("ck_order_items_quantity_positive")),
         sa.ForeignKeyConstraint(
             ["order_id"], ["orders.id"], name=op.f("fk_order_items_order_id_orders")
@@ -195,6 +206,7 @@ def downgrade() -> None:
 
     op.drop_table("tickets")
     op.drop_table("order_items")
+    op.drop_table("inventory_buckets")
     with op.batch_alter_table("ticket_types", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_ticket_types_event_id"))
 

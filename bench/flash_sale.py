@@ -1,0 +1,205 @@
+"""Flash-sale benchmark: many buyers racing for one ticket type, on real processes.
+
+Starts the sandbox acquirer (its own process, with latency), a fresh
+PostgreSQL database, and `boxoffice serve --workers N`; then BUYERS
+concurrent buyers buy one ticket at a time until TICKETS are sold. Prints
+confirmed purchases/s, latency percentiles of confirmed purchases, the
+outcome mix, and the invariant audit. Optionally runs pgbench on the same
+inventory update for the database's ceiling on this machine.
+
+    python bench/flash_sale.py --workers 1 --workers 2 --pgbench
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+
+import asyncpg
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from boxoffice.db.engine import create_engine  # noqa: E402
+from boxoffice.db.migrate import upgrade  # noqa: E402
+from boxoffice.sales.audit import audit, fetch_ledger  # noqa: E402
+from tests.support.processes import ServeProcess  # noqa: E402
+from tests.support.sandbox import Sandbox  # noqa: E402
+
+PG = "postgresql://postgres@127.0.0.1:5432"
+
+
+async def fresh_database(name: str) -> str:
+    conn = await asyncpg.connect(f"{PG}/postgres")
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
+    await asyncio.to_thread(upgrade, url)
+    return url
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def run_sale(url: str, gateway: Sandbox, *, buyers: int, tickets: int) -> dict[str, object]:
+    limits = httpx.Limits(max_connections=buyers, max_keepalive_connections=buyers)
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=60) as http:
+        partner = (
+            await http.post("/api/v1/partners", json={"name": "Bench", "email": "b@example.com"})
+        ).json()
+        headers = {"Authorization": f"Bearer {partner['api_key']}"}
+        event = (
+            await http.post(
+                "/api/v1/events",
+                headers=headers,
+                json={
+                    "name": "Flash sale",
+                    "venue": "Stadium",
+                    "starts_at": "2030-01-01T20:00:00Z",
+                    "ticket_types": [
+                        {"name": "Pista", "price": 10000, "currency": "BRL", "capacity": tickets}
+                    ],
+                },
+            )
+        ).json()
+        await http.post(f"/api/v1/events/{event['id']}/publish", headers=headers)
+        methods = await gateway.tokenise_many(buyers)
+        outcomes: Counter[str] = Counter()
+        latencies: list[float] = []
+        sold_out = asyncio.Event()
+
+        async def buyer(i: int) -> None:
+            n = 0
+            while not sold_out.is_set():
+                n += 1
+                body = {
+                    "event_id": event["id"],
+                    "items": [{"ticket_type_id": event["ticket_types"][0]["id"], "quantity": 1}],
+                    "buyer": {"email": f"buyer{i}-{n}@example.com", "name": "Bench Buyer"},
+                    "payment_method": methods[i],
+                }
+                started = time.perf_counter()
+                response = await http.post(
+                    "/api/v1/orders", json=body, headers={"Idempotency-Key": uuid.uuid4().hex}
+                )
+                elapsed = time.perf_counter() - started
+                code = str(response.status_code)
+                if response.status_code >= 400:
+                    code += ":" + response.json().get("code", "")
+                outcomes[code] += 1
+                if response.status_code == 201:
+                    latencies.append(elapsed)
+                elif response.status_code == 409 and "sold_out" in code:
+                    sold_out.set()
+
+        started = time.perf_counter()
+        await asyncio.gather(*(buyer(i) for i in range(buyers)))
+        duration = time.perf_counter() - started
+
+    return {
+        "event_id": event["id"],
+        "confirmed": len(latencies),
+        "seconds": round(duration, 2),
+        "purchases_per_second": round(len(latencies) / duration, 1),
+        "p50_ms": round(percentile(latencies, 0.50) * 1000, 1),
+        "p95_ms": round(percentile(latencies, 0.95) * 1000, 1),
+        "p99_ms": round(percentile(latencies, 0.99) * 1000, 1),
+        "mean_ms": round(statistics.fmean(latencies) * 1000, 1) if latencies else None,
+        "outcomes": dict(outcomes),
+    }
+
+
+def pgbench_ceiling(clients: int, seconds: int) -> float:
+    """pgbench running the very inventory update of a hold, on one hot row."""
+    subprocess.run(
+        ["psql", "-q", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-c",
+         "DROP TABLE IF EXISTS bench_tt; CREATE TABLE bench_tt (id text primary key, "
+         "capacity int, held int, sold int); INSERT INTO bench_tt VALUES ('tt', 2000000000, 0, 0)"],
+        check=True,
+    )
+    with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as script:
+        script.write(
+            "UPDATE bench_tt SET held = held + 1 WHERE id = 'tt' AND held + sold + 1 <= capacity;\n"
+        )
+    out = subprocess.run(
+        ["pgbench", "-h", "127.0.0.1", "-U", "postgres", "-n", "-c", str(clients), "-j", "2",
+         "-T", str(seconds), "-f", script.name, "postgres"],
+        check=True, capture_output=True, text=True,
+    ).stdout
+    for line in out.splitlines():
+        if line.startswith("tps"):
+            return float(line.split("=")[1].split()[0])
+    raise RuntimeError(out)
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workers", type=int, action="append")
+    parser.add_argument("--buyers", type=int, default=200)
+    parser.add_argument("--tickets", type=int, default=2000)
+    parser.add_argument("--latency-ms", type=int, default=50)
+    parser.add_argument("--pgbench", action="store_true")
+    args = parser.parse_args()
+    results: dict[str, object] = {
+        "buyers": args.buyers, "tickets": args.tickets, "gateway_latency_ms": args.latency_ms,
+    }
+    work = Path(tempfile.mkdtemp(prefix="boxoffice-bench-"))
+    for workers in args.workers or [1]:
+        gateway = Sandbox(work / f"acquirer-{workers}", "--latency-ms", str(args.latency_ms))
+        gateway.env["BOXOFFICE_LOG_LEVEL"] = "WARNING"
+        gateway.start()
+        database = await fresh_database("boxoffice_bench")
+        server = ServeProcess(
+            env={
+                "BOXOFFICE_DATABASE_URL": database,
+                "BOXOFFICE_GATEWAY_URL": gateway.url,
+                "BOXOFFICE_SECRET_KEY": "bench-secret-key-0123456789",
+                "BOXOFFICE_DATA_DIR": str(work),
+                "BOXOFFICE_LOG_LEVEL": "WARNING",
+            },
+            log_path=work / f"serve-{workers}.log",
+            workers=workers,
+        ).start()
+        try:
+            figures = await run_sale(server.url, gateway, buyers=args.buyers, tickets=args.tickets)
+            engine = create_engine(database)
+            intents, refunds = await fetch_ledger(gateway.url, gateway.key)
+            report = await audit(
+                engine, intents=intents, refunds=refunds, event_ids=[str(figures["event_id"])]
+            )
+            await engine.dispose()
+            figures["audit"] = "ok" if report.ok else report.violations[:10]
+            figures["audit_figures"] = report.figures
+        finally:
+            server.stop()
+            gateway.stop()
+        results[f"workers_{workers}"] = figures
+        print(json.dumps({f"workers_{workers}": figures}, indent=2), flush=True)
+    if args.pgbench:
+        tps = pgbench_ceiling(clients=16, seconds=10)
+        results["pgbench_hot_row_tps"] = tps
+        print(json.dumps({"pgbench_hot_row_tps": tps}), flush=True)
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    asyncio.run(main())
