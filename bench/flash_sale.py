@@ -25,17 +25,18 @@ import uuid
 from collections import Counter
 from pathlib import Path
 
+import aiohttp
 import asyncpg
-import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tests.support.processes import ServeProcess  # noqa: E402
+from tests.support.sandbox import Sandbox  # noqa: E402
+
 from boxoffice.db.engine import create_engine  # noqa: E402
 from boxoffice.db.migrate import upgrade  # noqa: E402
 from boxoffice.sales.audit import audit, fetch_ledger  # noqa: E402
-from tests.support.processes import ServeProcess  # noqa: E402
-from tests.support.sandbox import Sandbox  # noqa: E402
 
 PG = "postgresql://postgres@127.0.0.1:5432"
 
@@ -60,27 +61,28 @@ def percentile(values: list[float], q: float) -> float:
 
 
 async def run_sale(url: str, gateway: Sandbox, *, buyers: int, tickets: int) -> dict[str, object]:
-    limits = httpx.Limits(max_connections=buyers, max_keepalive_connections=buyers)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=60) as http:
-        partner = (
-            await http.post("/api/v1/partners", json={"name": "Bench", "email": "b@example.com"})
-        ).json()
+    # aiohttp, not httpx, for the buyers: httpx's pool scans every connection on every
+    # request, which at 200+ connections costs more CPU than the service under test.
+    connector = aiohttp.TCPConnector(limit=buyers)
+    timeout = aiohttp.ClientTimeout(total=60)
+    async with aiohttp.ClientSession(url, connector=connector, timeout=timeout) as http:
+        async with http.post(
+            "/api/v1/partners", json={"name": "Bench", "email": "b@example.com"}
+        ) as r:
+            partner = await r.json()
         headers = {"Authorization": f"Bearer {partner['api_key']}"}
-        event = (
-            await http.post(
-                "/api/v1/events",
-                headers=headers,
-                json={
-                    "name": "Flash sale",
-                    "venue": "Stadium",
-                    "starts_at": "2030-01-01T20:00:00Z",
-                    "ticket_types": [
-                        {"name": "Pista", "price": 10000, "currency": "BRL", "capacity": tickets}
-                    ],
-                },
-            )
-        ).json()
-        await http.post(f"/api/v1/events/{event['id']}/publish", headers=headers)
+        event_body = {
+            "name": "Flash sale",
+            "venue": "Stadium",
+            "starts_at": "2030-01-01T20:00:00Z",
+            "ticket_types": [
+                {"name": "Pista", "price": 10000, "currency": "BRL", "capacity": tickets}
+            ],
+        }
+        async with http.post("/api/v1/events", headers=headers, json=event_body) as r:
+            event = await r.json()
+        async with http.post(f"/api/v1/events/{event['id']}/publish", headers=headers) as r:
+            assert r.status == 200, await r.text()
         methods = await gateway.tokenise_many(buyers)
         outcomes: Counter[str] = Counter()
         latencies: list[float] = []
@@ -97,17 +99,18 @@ async def run_sale(url: str, gateway: Sandbox, *, buyers: int, tickets: int) -> 
                     "payment_method": methods[i],
                 }
                 started = time.perf_counter()
-                response = await http.post(
+                async with http.post(
                     "/api/v1/orders", json=body, headers={"Idempotency-Key": uuid.uuid4().hex}
-                )
+                ) as response:
+                    answer = await response.json(content_type=None)
                 elapsed = time.perf_counter() - started
-                code = str(response.status_code)
-                if response.status_code >= 400:
-                    code += ":" + response.json().get("code", "")
+                code = str(response.status)
+                if response.status >= 400:
+                    code += ":" + answer.get("code", "")
                 outcomes[code] += 1
-                if response.status_code == 201:
+                if response.status == 201:
                     latencies.append(elapsed)
-                elif response.status_code == 409 and "sold_out" in code:
+                elif response.status == 409 and "sold_out" in code:
                     sold_out.set()
 
         started = time.perf_counter()
@@ -130,9 +133,19 @@ async def run_sale(url: str, gateway: Sandbox, *, buyers: int, tickets: int) -> 
 def pgbench_ceiling(clients: int, seconds: int) -> float:
     """pgbench running the very inventory update of a hold, on one hot row."""
     subprocess.run(
-        ["psql", "-q", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-c",
-         "DROP TABLE IF EXISTS bench_tt; CREATE TABLE bench_tt (id text primary key, "
-         "capacity int, held int, sold int); INSERT INTO bench_tt VALUES ('tt', 2000000000, 0, 0)"],
+        [
+            "psql",
+            "-q",
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-d",
+            "postgres",
+            "-c",
+            "DROP TABLE IF EXISTS bench_tt; CREATE TABLE bench_tt (id text primary key, "
+            "capacity int, held int, sold int); INSERT INTO bench_tt VALUES ('tt', 2000000000, 0, 0)",
+        ],
         check=True,
     )
     with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as script:
@@ -140,9 +153,26 @@ def pgbench_ceiling(clients: int, seconds: int) -> float:
             "UPDATE bench_tt SET held = held + 1 WHERE id = 'tt' AND held + sold + 1 <= capacity;\n"
         )
     out = subprocess.run(
-        ["pgbench", "-h", "127.0.0.1", "-U", "postgres", "-n", "-c", str(clients), "-j", "2",
-         "-T", str(seconds), "-f", script.name, "postgres"],
-        check=True, capture_output=True, text=True,
+        [
+            "pgbench",
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-n",
+            "-c",
+            str(clients),
+            "-j",
+            "2",
+            "-T",
+            str(seconds),
+            "-f",
+            script.name,
+            "postgres",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     for line in out.splitlines():
         if line.startswith("tps"):
@@ -159,7 +189,9 @@ async def main() -> None:
     parser.add_argument("--pgbench", action="store_true")
     args = parser.parse_args()
     results: dict[str, object] = {
-        "buyers": args.buyers, "tickets": args.tickets, "gateway_latency_ms": args.latency_ms,
+        "buyers": args.buyers,
+        "tickets": args.tickets,
+        "gateway_latency_ms": args.latency_ms,
     }
     work = Path(tempfile.mkdtemp(prefix="boxoffice-bench-"))
     for workers in args.workers or [1]:

@@ -77,6 +77,11 @@ async def drop_connection(scope: Scope, send: Send) -> None:
 
 
 def _server_transport(scope: Scope) -> Any:
+    """uvicorn's transport for this request, if reachable (asyncio's or uvloop's: duck-typed)."""
     cycle = getattr(scope.get(RAW_SEND), "__self__", None)
     transport = getattr(cycle, "transport", None)
-    return transport if isinstance(transport, asyncio.BaseTransport) else None
+    if callable(getattr(transport, "close", None)) and callable(
+        getattr(transport, "is_closing", None)
+    ):
+        return transport
+    return None

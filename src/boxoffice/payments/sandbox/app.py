@@ -103,7 +103,7 @@ class SandboxApp:
                 "Idempotency-Key is longer than 255 characters.", code="parameter_invalid"
             )
         scope = key_scope(api_key)
-        with self.guard.hold(scope, idempotency_key):
+        async with self.guard.hold(scope, idempotency_key):
             if delay > 0:
                 await asyncio.sleep(delay)
             answer = await self.ledger.run(

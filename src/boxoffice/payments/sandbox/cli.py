@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from boxoffice.payments.sandbox.app import create_sandbox_app
-from boxoffice.payments.sandbox.faults import parse_faults
+from boxoffice.payments.sandbox.faults import FaultPlan, parse_faults
 from boxoffice.payments.sandbox.settings import SandboxSettings
 
 
@@ -45,7 +45,7 @@ def acquirer(
         updates["acquirer_jitter_ms"] = jitter_ms
     if fault:
         try:
-            parse_faults(fault)
+            FaultPlan(faults=parse_faults(fault))
         except ValueError as problem:
             raise typer.BadParameter(str(problem), param_hint="--fault") from None
         updates["acquirer_faults"] = ",".join(fault)

@@ -75,9 +75,12 @@ class Store:
         self._conn.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """`BEGIN IMMEDIATE` takes the write lock up front, so read-then-write is atomic
-        even against another process sharing the file."""
+    def batch(self) -> Iterator[None]:
+        """The ledger thread's transaction around a batch of work (see `ledger.py`).
+
+        `BEGIN IMMEDIATE` takes the write lock up front, so every read-then-write
+        inside is atomic, even against another process sharing the file.
+        """
         self._conn.execute("BEGIN IMMEDIATE")
         try:
             yield
@@ -85,6 +88,18 @@ class Store:
             self._conn.execute("ROLLBACK")
             raise
         self._conn.execute("COMMIT")
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One job inside the batch: undone alone if it raises."""
+        self._conn.execute("SAVEPOINT work")
+        try:
+            yield
+        except BaseException:
+            self._conn.execute("ROLLBACK TO work")
+            self._conn.execute("RELEASE work")
+            raise
+        self._conn.execute("RELEASE work")
 
     def _fingerprint_secret(self) -> bytes:
         """A random key for fingerprinting request parameters, created once per ledger.
