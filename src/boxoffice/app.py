@@ -20,14 +20,19 @@ from boxoffice import __version__
 from boxoffice.config import Settings
 from boxoffice.db.engine import create_engine
 from boxoffice.ids import derive_key
+from boxoffice.mail import worker as mail_worker  # tickets (issue 5)
 from boxoffice.payments.gateway import PaymentGateway, StripeGateway
 from boxoffice.sales import reconciler
 from boxoffice.sales.context import SalesContext
 from boxoffice.services import Services
 from boxoffice.tickets.codes import CodeBook
+from boxoffice.tickets.issuance import SerialBlocks
+from boxoffice.tickets.presentation import build_tickets  # tickets (issue 5)
 from boxoffice.web import problems
 from boxoffice.web.api import catalog, health, orders
+from boxoffice.web.api import tickets as tickets_api  # tickets (issue 5)
 from boxoffice.web.middleware import RequestContext
+from boxoffice.web.pages import tickets as ticket_pages  # tickets (issue 5)
 
 
 def build_gateway(settings: Settings) -> PaymentGateway:
@@ -46,6 +51,7 @@ def build_sales(settings: Settings, engine: AsyncEngine, gateway: PaymentGateway
         engine=engine,
         gateway=gateway,
         code_book=CodeBook(derive_key(secret, "ticket-codes")),
+        serials=SerialBlocks(engine),
         access_key=derive_key(secret, "order-access"),
         charge_deadline=timedelta(seconds=settings.resolved_charge_deadline_seconds),
         hold_ttl=timedelta(seconds=settings.hold_seconds),
@@ -63,6 +69,15 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = True) ->
         app.state.services = Services(
             settings=settings, engine=engine, gateway=gateway, sales=sales
         )
+        # --- tickets: presentation context and mail outbox worker (issue 5)
+        app.state.tickets = build_tickets(
+            engine=engine,
+            root_secret=settings.resolved_secret_key,
+            access_token=sales.access_token,
+            clock=sales.clock,
+        )
+        app.state.mail = mail_worker.build_mail(settings, app.state.tickets)
+        # ---
         workers: list[asyncio.Task[None]] = []
         if run_workers:
             workers.append(
@@ -73,6 +88,11 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = True) ->
                     name="reconciler",
                 )
             )
+            # --- tickets: mail outbox worker (issue 5)
+            workers.append(
+                asyncio.create_task(mail_worker.run_forever(app.state.mail), name="mail")
+            )
+            # ---
         try:
             yield
         finally:
@@ -93,6 +113,11 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = True) ->
     app.include_router(health.router)
     app.include_router(catalog.router)
     app.include_router(orders.router)
+    # --- tickets: API, ticket page, static files (issue 5)
+    app.include_router(tickets_api.router)
+    app.include_router(ticket_pages.router)
+    app.mount(ticket_pages.STATIC_URL, ticket_pages.static_files(), name="ticket-static")
+    # ---
     if settings.mount_sandbox:
         from boxoffice.payments.sandbox import SandboxSettings, create_sandbox_app
 

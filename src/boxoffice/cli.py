@@ -96,6 +96,9 @@ def serve(
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=10,
+        # Longer than a load balancer's idle timeout (commonly 60 s), so that the balancer,
+        # not us, closes idle keep-alive connections and never sends on a closing one.
+        timeout_keep_alive=75,
     )
 
 

@@ -42,6 +42,11 @@ class Settings(BaseSettings):
     hold_seconds: int = Field(default=600, ge=5)
     reconcile_interval_seconds: float = Field(default=5.0, gt=0)
     log_level: str = "INFO"
+    # --- mail (boxoffice.mail): unset smtp_url means the worker logs mail instead of sending
+    smtp_url: str | None = None  # smtp://[user:pass@]host:port, smtps://…, smtp+starttls://…
+    mail_from: str = "Boxoffice <tickets@boxoffice.example>"
+    # The address buyers reach this service at, for the links in e-mails.
+    public_url: str = "http://127.0.0.1:8000"
 
     @cached_property
     def resolved_database_url(self) -> str:

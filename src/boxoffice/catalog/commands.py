@@ -60,6 +60,8 @@ class NewEvent(Strict):
     sales_start: Moment | None = None
     sales_end: Moment | None = None
     waiting_room: bool = False
+    # Show a QR code that changes every 30 s (boxoffice.tickets.rotating): screenshots expire.
+    rotating_qr: bool = False
     ticket_types: Annotated[list[NewTicketType], Field(min_length=1, max_length=50)]
 
     @model_validator(mode="after")

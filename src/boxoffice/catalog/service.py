@@ -80,6 +80,7 @@ async def create_event(
                 sales_start=command.sales_start,
                 sales_end=command.sales_end,
                 waiting_room=command.waiting_room,
+                rotating_qr=command.rotating_qr,
                 status=DRAFT,
                 created_at=created,
             )

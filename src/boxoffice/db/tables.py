@@ -23,6 +23,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 from boxoffice.db.types import UtcDateTime
@@ -62,6 +63,8 @@ events = Table(
     Column("sales_start", UtcDateTime(), nullable=True),
     Column("sales_end", UtcDateTime(), nullable=True),
     Column("waiting_room", Boolean, nullable=False, default=False),
+    # tickets: QR codes carry a time-based suffix (boxoffice.tickets.rotating); migration 0002
+    Column("rotating_qr", Boolean, nullable=False, default=False, server_default=false()),
     Column("status", String(16), nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("published_at", UtcDateTime(), nullable=True),
@@ -168,4 +171,43 @@ counters = Table(
     metadata,
     Column("name", String(40), primary_key=True),
     Column("value", BigInteger, nullable=False),
+)
+
+
+# --- tickets: event signing keys and the mail outbox (migration 0002) ---------------------
+
+event_keys = Table(
+    "event_keys",
+    metadata,
+    # Ed25519 keys that sign an event's QR payloads (boxoffice.tickets.keys). The primary key
+    # is what makes lazy get-or-create and rotation safe under concurrency: two creators of
+    # the same key id cannot both commit. Retired keys still verify; they only stop signing.
+    Column("event_id", ID, ForeignKey("events.id"), primary_key=True),
+    Column("key_id", Integer, primary_key=True, autoincrement=False),
+    Column("public_key", String(64), nullable=False),
+    # AES-256-GCM under a key derived from the root secret: base64(nonce || ciphertext).
+    Column("private_key", String(200), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("retired_at", UtcDateTime(), nullable=True),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    # Mail to send, written in the transaction that caused it (boxoffice.mail.outbox), so a
+    # paid order always has its e-mail queued and a rolled-back one never does.
+    Column("id", ID, primary_key=True),
+    Column("kind", String(40), nullable=False),
+    Column("order_id", ID, ForeignKey("orders.id"), nullable=False, index=True),
+    # One row per cause: "tickets:<order id>" for the confirmation, one per re-send.
+    Column("dedupe_key", String(120), nullable=False, unique=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UtcDateTime(), nullable=False),
+    Column("lease_owner", String(40), nullable=True),
+    Column("lease_until", UtcDateTime(), nullable=True),
+    Column("sent_at", UtcDateTime(), nullable=True),
+    Column("failed_at", UtcDateTime(), nullable=True),
+    Column("last_error", String(500), nullable=True),
+    Index("ix_outbox_sent_at_next_attempt_at", "sent_at", "next_attempt_at"),
 )

@@ -12,7 +12,9 @@ refunds give the allowance back.
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from typing import Any
+
+from sqlalchemy import bindparam, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -21,27 +23,35 @@ from boxoffice.db.tables import buyer_allowances
 ba = buyer_allowances.c
 
 
+def _upsert(insert: Any) -> Any:
+    statement = insert(buyer_allowances).values(
+        event_id=bindparam("e"), buyer=bindparam("who"), taken=bindparam("n")
+    )
+    return statement.on_conflict_do_update(
+        index_elements=[ba.event_id, ba.buyer],
+        set_={"taken": ba.taken + statement.excluded.taken},
+        where=ba.taken + statement.excluded.taken <= bindparam("limit"),
+    ).returning(ba.taken)
+
+
+# Built once per dialect (both speak ON CONFLICT ... DO UPDATE ... WHERE ... RETURNING).
+_TAKE = {"postgresql": _upsert(postgresql.insert), "sqlite": _upsert(sqlite.insert)}
+_GIVE_BACK = (
+    update(buyer_allowances)
+    .where(ba.event_id == bindparam("e"), ba.buyer == bindparam("who"))
+    .values(taken=ba.taken - bindparam("n"))
+)
+
+
 async def take(
     conn: AsyncConnection, *, event_id: str, buyer: str, quantity: int, limit: int
 ) -> bool:
     if quantity > limit:
         return False
-    dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    statement = dialect_insert(buyer_allowances).values(
-        event_id=event_id, buyer=buyer, taken=quantity
-    )
-    upsert = statement.on_conflict_do_update(
-        index_elements=[ba.event_id, ba.buyer],
-        set_={"taken": ba.taken + statement.excluded.taken},
-        where=ba.taken + statement.excluded.taken <= limit,
-    ).returning(ba.taken)
-    taken = (await conn.execute(upsert)).scalar_one_or_none()
+    params = {"e": event_id, "who": buyer, "n": quantity, "limit": limit}
+    taken = (await conn.execute(_TAKE[conn.dialect.name], params)).scalar_one_or_none()
     return taken is not None
 
 
 async def give_back(conn: AsyncConnection, *, event_id: str, buyer: str, quantity: int) -> None:
-    await conn.execute(
-        update(buyer_allowances)
-        .where(ba.event_id == event_id, ba.buyer == buyer)
-        .values(taken=ba.taken - quantity)
-    )
+    await conn.execute(_GIVE_BACK, {"e": event_id, "who": buyer, "n": quantity})

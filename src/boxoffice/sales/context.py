@@ -12,6 +12,7 @@ from boxoffice.ids import derived_token
 from boxoffice.payments.gateway import PaymentGateway
 from boxoffice.sales.inventory import InventoryGuard
 from boxoffice.tickets.codes import CodeBook
+from boxoffice.tickets.issuance import SerialBlocks
 
 
 def utc_now() -> datetime:
@@ -23,6 +24,7 @@ class SalesContext:
     engine: AsyncEngine
     gateway: PaymentGateway
     code_book: CodeBook
+    serials: SerialBlocks
     access_key: bytes
     # After this long no request of ours can still be waiting on the gateway for an
     # order (the client's timeout plus a margin), so its fate can be asked safely.

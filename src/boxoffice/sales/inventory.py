@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import random
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from boxoffice.db.tables import inventory_buckets
@@ -34,6 +34,28 @@ SEATS_PER_BUCKET = 50
 FALLBACK_ROUNDS = 4
 
 Allocation = list[tuple[int, int]]  # (bucket, seats)
+
+# Built once: statements on the hot path are reused, so SQLAlchemy compiles them once
+# (a statement rebuilt per call costs about 2.5 times the CPU; docs/benchmarks.md).
+TAKE = (
+    update(inventory_buckets)
+    .where(
+        ib.ticket_type_id == bindparam("tt"),
+        ib.bucket == bindparam("b"),
+        ib.taken + bindparam("n") <= ib.capacity,
+    )
+    .values(taken=ib.taken + bindparam("n"))
+)
+GIVE_BACK = (
+    update(inventory_buckets)
+    .where(ib.ticket_type_id == bindparam("tt"), ib.bucket == bindparam("b"))
+    .values(taken=ib.taken - bindparam("n"))
+)
+ROOMS = (
+    select(ib.bucket, ib.capacity - ib.taken)
+    .where(ib.ticket_type_id == bindparam("tt"), ib.taken < ib.capacity)
+    .order_by(ib.bucket)
+)
 
 
 def bucket_capacities(capacity: int) -> list[int]:
@@ -60,15 +82,7 @@ class InventoryGuard:
     async def take(
         self, conn: AsyncConnection, *, ticket_type_id: str, bucket: int, seats: int
     ) -> bool:
-        result = await conn.execute(
-            update(inventory_buckets)
-            .where(
-                ib.ticket_type_id == ticket_type_id,
-                ib.bucket == bucket,
-                ib.taken + seats <= ib.capacity,
-            )
-            .values(taken=ib.taken + seats)
-        )
+        result = await conn.execute(TAKE, {"tt": ticket_type_id, "b": bucket, "n": seats})
         return result.rowcount == 1
 
     async def hold(
@@ -84,13 +98,7 @@ class InventoryGuard:
         taken: dict[int, int] = {}
         remaining = quantity
         for _ in range(FALLBACK_ROUNDS):
-            rooms = (
-                await conn.execute(
-                    select(ib.bucket, ib.capacity - ib.taken)
-                    .where(ib.ticket_type_id == ticket_type_id, ib.taken < ib.capacity)
-                    .order_by(ib.bucket)
-                )
-            ).all()
+            rooms = (await conn.execute(ROOMS, {"tt": ticket_type_id})).all()
             if sum(room for _, room in rooms) < remaining:
                 return None
             for bucket, room in rooms:
@@ -104,9 +112,8 @@ class InventoryGuard:
 
 
 async def give_back(conn: AsyncConnection, *, ticket_type_id: str, allocation: Allocation) -> None:
-    for bucket, seats in allocation:
+    if allocation:
         await conn.execute(
-            update(inventory_buckets)
-            .where(ib.ticket_type_id == ticket_type_id, ib.bucket == bucket)
-            .values(taken=ib.taken - seats)
+            GIVE_BACK,
+            [{"tt": ticket_type_id, "b": bucket, "n": seats} for bucket, seats in allocation],
         )

@@ -19,8 +19,8 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
+from sqlalchemy import bindparam, select
 from sqlalchemy import exc as sa_exc
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from boxoffice.db.tables import events, order_items, orders, ticket_types
@@ -47,6 +47,26 @@ from boxoffice.sales.rules import request_fingerprint as fingerprint_of
 from boxoffice.sales.settlement import PendingOrder
 
 o = orders.c
+_e, _tt = events.c, ticket_types.c
+
+# Built once: these run on every purchase (see boxoffice.sales.inventory on why).
+EVENT_TERMS = (
+    select(
+        _e.status,
+        _e.starts_at,
+        _e.sales_start,
+        _e.sales_end,
+        _e.per_buyer_limit,
+        _tt.id,
+        _tt.price,
+        _tt.currency,
+        _tt.buckets,
+    )
+    .join_from(events, ticket_types, _tt.event_id == _e.id)
+    .where(_e.id == bindparam("event_id"))
+)
+INSERT_ORDER = orders.insert()
+INSERT_ITEMS = order_items.insert()
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,20 +144,21 @@ async def _hold(ctx: SalesContext, purchase: Purchase, order_id: str) -> Pending
             raise _Refused(_limit_error(limit))
         try:
             await conn.execute(
-                orders.insert().values(
-                    id=order_id,
-                    event_id=command.event_id,
-                    buyer_email=purchase.buyer,
-                    buyer_name=command.buyer.name,
-                    status=OrderStatus.PENDING,
-                    total=total,
-                    currency=currency,
-                    payment_method=command.payment_method,
-                    idempotency_key=purchase.idempotency_key,
-                    request_fingerprint=purchase.fingerprint,
-                    created_at=now,
-                    updated_at=now,
-                )
+                INSERT_ORDER,
+                {
+                    "id": order_id,
+                    "event_id": command.event_id,
+                    "buyer_email": purchase.buyer,
+                    "buyer_name": command.buyer.name,
+                    "status": OrderStatus.PENDING,
+                    "total": total,
+                    "currency": currency,
+                    "payment_method": command.payment_method,
+                    "idempotency_key": purchase.idempotency_key,
+                    "request_fingerprint": purchase.fingerprint,
+                    "created_at": now,
+                    "updated_at": now,
+                },
             )
         except sa_exc.IntegrityError as duplicate:
             raise _KeyTaken from duplicate
@@ -154,7 +175,7 @@ async def _hold(ctx: SalesContext, purchase: Purchase, order_id: str) -> Pending
                 raise _Refused(SoldOut("not enough tickets left", ticket_type_id=ticket_type_id))
             allocations[ticket_type_id] = inventory.encode(taken)
         await conn.execute(
-            order_items.insert(),
+            INSERT_ITEMS,
             [
                 {
                     "order_id": order_id,
@@ -186,24 +207,7 @@ def _limit_error(limit: int) -> BuyerLimitReached:
 async def _event_terms(
     conn: AsyncConnection, event_id: str
 ) -> tuple[SaleWindow, int | None, dict[str, tuple[int, str]], dict[str, int]]:
-    e, tt = events.c, ticket_types.c
-    rows = (
-        await conn.execute(
-            select(
-                e.status,
-                e.starts_at,
-                e.sales_start,
-                e.sales_end,
-                e.per_buyer_limit,
-                tt.id,
-                tt.price,
-                tt.currency,
-                tt.buckets,
-            )
-            .join_from(events, ticket_types, tt.event_id == e.id)
-            .where(e.id == event_id)
-        )
-    ).all()
+    rows = (await conn.execute(EVENT_TERMS, {"event_id": event_id})).all()
     if not rows:
         raise NotFound("no such event")
     first = rows[0]

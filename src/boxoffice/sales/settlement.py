@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import Integer, String, Text, bindparam, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from boxoffice.db.tables import orders
 from boxoffice.errors import CardDeclined, GatewayUnavailable
+from boxoffice.mail.outbox import enqueue_ticket_email
 from boxoffice.sales import allowance, inventory, responses
 from boxoffice.sales.contention import with_retries
 from boxoffice.sales.context import SalesContext
@@ -47,23 +47,38 @@ class PendingOrder:
     allocations: dict[str, str]  # ticket_type_id -> encoded bucket allocation
 
 
-def _first_answer(answer: PurchaseAnswer) -> dict[str, Any]:
-    """Record `answer` only if no answer was given yet: the first one is what replays."""
-    return {
-        "response_status": func.coalesce(o.response_status, answer.status),
-        "response_body": case((o.response_status.is_(None), answer.dump()), else_=o.response_body),
-    }
+# The one transition out of `pending`, built once (it runs on every purchase). It records
+# the answer only if none was given yet: the first answer is what a retry replays.
+_SETTLE = (
+    update(orders)
+    .where(o.id == bindparam("order_id"), o.status == OrderStatus.PENDING)
+    .values(
+        status=bindparam("to"),
+        gateway_intent_id=func.coalesce(bindparam("intent", type_=String), o.gateway_intent_id),
+        decline_code=bindparam("code", type_=String),
+        updated_at=bindparam("now", type_=orders.c.updated_at.type),
+        response_status=func.coalesce(o.response_status, bindparam("rs", type_=Integer)),
+        response_body=case(
+            (o.response_status.is_(None), bindparam("rb", type_=Text)), else_=o.response_body
+        ),
+    )
+)
 
 
 async def confirm(ctx: SalesContext, order: PendingOrder, *, intent_id: str) -> PurchaseAnswer:
     """The card was captured: mark paid and issue the tickets, in one transaction."""
 
+    serials = await ctx.serials.take(sum(quantity for _, quantity in order.lines))
+
     async def attempt() -> PurchaseAnswer | None:
         now = ctx.clock()
         try:
             async with ctx.engine.begin() as conn:
-                planned = await plan_tickets(
-                    conn, code_book=ctx.code_book, lines=order.lines, holder_name=order.buyer_name
+                planned = plan_tickets(
+                    serials=serials,
+                    code_book=ctx.code_book,
+                    lines=order.lines,
+                    holder_name=order.buyer_name,
                 )
                 answer = responses.paid(
                     order_id=order.id,
@@ -80,14 +95,16 @@ async def confirm(ctx: SalesContext, order: PendingOrder, *, intent_id: str) -> 
                     ],
                 )
                 won = await conn.execute(
-                    update(orders)
-                    .where(o.id == order.id, o.status == OrderStatus.PENDING)
-                    .values(
-                        status=OrderStatus.PAID,
-                        gateway_intent_id=intent_id,
-                        updated_at=now,
-                        **_first_answer(answer),
-                    )
+                    _SETTLE,
+                    {
+                        "order_id": order.id,
+                        "to": OrderStatus.PAID,
+                        "intent": intent_id,
+                        "code": None,
+                        "now": now,
+                        "rs": answer.status,
+                        "rb": answer.dump(),
+                    },
                 )
                 if won.rowcount != 1:
                     raise _LostRace
@@ -96,6 +113,8 @@ async def confirm(ctx: SalesContext, order: PendingOrder, *, intent_id: str) -> 
                 await insert_tickets(
                     conn, order_id=order.id, event_id=order.event_id, planned=planned, now=now
                 )
+                # The tickets e-mail, queued in this transaction: sent iff the order is paid.
+                await enqueue_ticket_email(conn, order_id=order.id, now=now)
                 return answer
         except _LostRace:
             return None
@@ -119,14 +138,16 @@ async def give_back(
     async def attempt() -> bool:
         async with ctx.engine.begin() as conn:
             won = await conn.execute(
-                update(orders)
-                .where(o.id == order.id, o.status == OrderStatus.PENDING)
-                .values(
-                    status=status,
-                    decline_code=decline_code,
-                    updated_at=ctx.clock(),
-                    **_first_answer(answer),
-                )
+                _SETTLE,
+                {
+                    "order_id": order.id,
+                    "to": status,
+                    "intent": None,
+                    "code": decline_code,
+                    "now": ctx.clock(),
+                    "rs": answer.status,
+                    "rb": answer.dump(),
+                },
             )
             if won.rowcount != 1:
                 return False

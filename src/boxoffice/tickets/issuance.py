@@ -1,22 +1,26 @@
 """Issuing tickets for a paid order: serials from the database, codes from the permutation.
 
-A serial is handed out once by the database (a PostgreSQL sequence, which
-takes no row lock, or a counter row on SQLite, whose writers are serialised
-anyway). The keyed permutation in `codes` turns it into a short code, so
-codes are unique by construction: no "generate, collide, retry" loop.
+A serial is handed out once (`SerialBlocks`: blocks reserved from a
+PostgreSQL sequence, which takes no row lock, or from a counter row on
+SQLite, then handed out from memory). The keyed permutation in `codes`
+turns it into a short code, so codes are unique by construction: no
+"generate, collide, retry" loop.
 """
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from boxoffice.db.tables import counters, tickets
 from boxoffice.ids import new_id
 from boxoffice.tickets.codes import CodeBook
+
+INSERT_TICKETS = tickets.insert()
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,37 +32,80 @@ class NewTicket:
     holder_name: str
 
 
-async def allocate_serials(conn: AsyncConnection, count: int) -> list[int]:
-    if conn.dialect.name == "postgresql":
-        rows = await conn.execute(
-            select(func.nextval("ticket_serial")).select_from(func.generate_series(1, count))
-        )
-        return [int(r[0]) for r in rows]
-    last = (
-        await conn.execute(
-            update(counters)
-            .where(counters.c.name == "ticket_serial")
-            .values(value=counters.c.value + count)
-            .returning(counters.c.value)
-        )
-    ).scalar_one()
-    return list(range(int(last) - count + 1, int(last) + 1))
+class SerialBlocks:
+    """Hands out ticket serials from blocks reserved in the database (hi/lo).
+
+    Each block of `block_size` serials is reserved with one round trip in its
+    own short transaction (a PostgreSQL sequence, or a counter row on SQLite),
+    and this process then hands its serials out from memory. Serials are
+    therefore unique across processes and hosts without a round trip per
+    ticket; a restart only skips the rest of a block, and codes need no order.
+    """
+
+    def __init__(self, engine: AsyncEngine, *, block_size: int = 1024) -> None:
+        self._engine = engine
+        self._block_size = block_size
+        self._blocks: list[range] = []
+        self._refill: asyncio.Task[None] | None = None
+
+    async def take(self, count: int) -> list[int]:
+        taken: list[int] = []
+        while len(taken) < count:
+            if not self._blocks:
+                await self._refilled()
+                continue
+            block = self._blocks[0]
+            grab = block[: count - len(taken)]
+            taken.extend(grab)
+            self._blocks[0] = block[len(grab) :]
+            if not self._blocks[0]:
+                self._blocks.pop(0)
+        if sum(len(b) for b in self._blocks) < self._block_size // 2:
+            self._start_refill()  # reserve the next block before this one runs dry
+        return taken
+
+    def _start_refill(self) -> None:
+        if self._refill is None or self._refill.done():
+            self._refill = asyncio.create_task(self._add_block())
+
+    async def _refilled(self) -> None:
+        self._start_refill()
+        assert self._refill is not None
+        await asyncio.shield(self._refill)
+
+    async def _add_block(self) -> None:
+        block = await self._reserve_block()
+        self._blocks.append(range(block * self._block_size, (block + 1) * self._block_size))
+
+    async def _reserve_block(self) -> int:
+        async with self._engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                return int((await conn.execute(select(func.nextval("ticket_serial")))).scalar_one())
+            return int(
+                (
+                    await conn.execute(
+                        update(counters)
+                        .where(counters.c.name == "ticket_serial")
+                        .values(value=counters.c.value + 1)
+                        .returning(counters.c.value)
+                    )
+                ).scalar_one()
+            )
 
 
-async def plan_tickets(
-    conn: AsyncConnection,
+def plan_tickets(
     *,
+    serials: list[int],
     code_book: CodeBook,
     lines: list[tuple[str, int]],
     holder_name: str,
 ) -> list[NewTicket]:
-    """Reserve serials and derive the codes; nothing is written yet."""
-    total = sum(quantity for _, quantity in lines)
-    serials = iter(await allocate_serials(conn, total))
+    """Derive ids and codes for the serials; nothing is written yet."""
+    numbers = iter(serials)
     planned = []
     for ticket_type_id, quantity in lines:
         for _ in range(quantity):
-            serial = next(serials)
+            serial = next(numbers)
             planned.append(
                 NewTicket(
                     id=new_id("tkt"),
@@ -80,7 +127,7 @@ async def insert_tickets(
     now: datetime,
 ) -> None:
     await conn.execute(
-        tickets.insert(),
+        INSERT_TICKETS,
         [
             {
                 "id": t.id,

@@ -80,10 +80,17 @@ async def wait_until_settled(settings: Settings, timeout: float = 60) -> None:
 
 
 async def fire(
-    url: str, event: dict[str, Any], methods: list[str], count: int, concurrency: int = 100
+    url: str,
+    event: dict[str, Any],
+    methods: list[str],
+    count: int,
+    concurrency: int = 100,
+    answered: asyncio.Event | None = None,
 ) -> Counter[int]:
+    """Buy `count` tickets; sets `answered` once a tenth of them have been answered."""
     limits = httpx.Limits(max_connections=concurrency)
     gate = asyncio.Semaphore(concurrency)
+    done: list[int] = []
     async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as http:
 
         async def one(i: int) -> int:
@@ -95,6 +102,9 @@ async def fire(
                     )
                 except httpx.HTTPError:
                     return -1  # the server died under us
+                done.append(response.status_code)
+                if answered is not None and len(done) >= count // 10:
+                    answered.set()
                 return response.status_code
 
         return Counter(await asyncio.gather(*(one(i) for i in range(count))))
@@ -157,11 +167,14 @@ async def test_a_server_killed_mid_sale_loses_no_paid_order(
                 http, await new_partner(http), ticket_types=[ticket_type(capacity=10_000)]
             )
         methods = await slow_gateway.tokenise_many(20)
-        count = 300 if is_postgres(settings) else 80
+        count = 600 if is_postgres(settings) else 300
+        answered = asyncio.Event()
 
-        sale = asyncio.create_task(fire(server.url, event, methods, count, concurrency=60))
-        await asyncio.sleep(1.0)
-        server.kill()
+        sale = asyncio.create_task(
+            fire(server.url, event, methods, count, concurrency=60, answered=answered)
+        )
+        await asyncio.wait_for(answered.wait(), timeout=60)
+        server.kill()  # mid-sale: purchases are being held, charged and confirmed right now
         statuses = await sale
         assert statuses[-1] > 0, "the kill should have cut some purchases off"
         assert await pending_count(settings) > 0 or statuses[201] > 0

@@ -1,0 +1,1 @@
+"""Transactional e-mail: an outbox written with the order, a worker that delivers it over SMTP."""

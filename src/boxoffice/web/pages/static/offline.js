@@ -1,0 +1,30 @@
+/* Register the ticket service worker and keep the ticket open on this page for offline use.
+ * The first visit is not yet controlled by the worker, so the page stores itself in the
+ * worker's ticket cache; later visits are cached by the worker as they pass through. */
+(function () {
+  'use strict';
+  var TICKETS = 'bx-tickets-v1';
+  var root = document.documentElement;
+  var status = document.getElementById('offline-status');
+
+  function say(text) {
+    if (status) { status.textContent = text; }
+  }
+
+  if (!('serviceWorker' in navigator) || !window.caches) { return; }
+  var isTicket = document.querySelector('[data-ticket]') !== null;
+  navigator.serviceWorker.register('/t/sw.js', { scope: '/t/' })
+    .then(function () { return navigator.serviceWorker.ready; })
+    .then(function () {
+      if (!isTicket) { return null; }
+      return caches.open(TICKETS).then(function (cache) { return cache.add(location.href); });
+    })
+    .then(function () {
+      root.dataset.offline = 'ready';
+      if (isTicket) { say('Saved on this device: this ticket opens without signal.'); }
+    })
+    .catch(function () {
+      root.dataset.offline = navigator.onLine ? 'failed' : 'copy';
+      if (!navigator.onLine) { say('No signal: showing the copy saved on this device.'); }
+    });
+}());

@@ -1,0 +1,93 @@
+/* Boxoffice ticket service worker (scope /t/).
+ * Ticket pages: network first, so a cancelled ticket shows as cancelled, but after
+ * NETWORK_WAIT_MS, or with no network, or when the server fails, the copy kept on this
+ * device is shown. Static files: from the cache at once, refreshed in the background. The QR is inline SVG in the page itself, so a
+ * kept page shows its QR with no further request. */
+'use strict';
+var SHELL = 'bx-shell-v1';
+var TICKETS = 'bx-tickets-v1';
+var NETWORK_WAIT_MS = 4000;
+var SHELL_FILES = [
+  '/t/',
+  '/t/manifest.webmanifest',
+  '/t/static/ticket.css',
+  '/t/static/offline.js',
+  '/t/static/rotating.js',
+  '/t/static/wallet.js',
+  '/t/static/vendor/qrcode-generator-2.0.4.js',
+  '/t/static/icon.svg',
+  '/t/static/icon-192.png'
+];
+
+self.addEventListener('install', function (event) {
+  event.waitUntil(
+    caches.open(SHELL)
+      .then(function (cache) { return cache.addAll(SHELL_FILES); })
+      .then(function () { return self.skipWaiting(); })
+  );
+});
+
+self.addEventListener('activate', function (event) {
+  event.waitUntil(
+    caches.keys().then(function (names) {
+      return Promise.all(names.filter(function (name) {
+        return name.indexOf('bx-') === 0 && name !== SHELL && name !== TICKETS;
+      }).map(function (name) { return caches.delete(name); }));
+    }).then(function () { return self.clients.claim(); })
+  );
+});
+
+function isTicketPage(url) {
+  return /^\/t\/[^/]+$/.test(url.pathname) && url.pathname !== '/t/sw.js';
+}
+
+function staleWhileRevalidate(request) {
+  var network = fetch(request).then(function (response) {
+    if (response.ok) {
+      var copy = response.clone();
+      caches.open(SHELL).then(function (cache) { cache.put(request, copy); });
+    }
+    return response;
+  });
+  return caches.match(request).then(function (hit) {
+    if (hit) {
+      network.catch(function () { return null; });
+      return hit;
+    }
+    return network;
+  });
+}
+
+function networkFirst(request, cacheName) {
+  var network = fetch(request).then(function (response) {
+    if (response.status === 200) {
+      var copy = response.clone();
+      caches.open(cacheName).then(function (cache) { cache.put(request, copy); });
+    }
+    return response;
+  });
+  var slow = new Promise(function (resolve) {
+    setTimeout(function () { resolve(null); }, NETWORK_WAIT_MS);
+  });
+  var answered = network.then(function (response) {
+    return response.status >= 500 ? null : response;
+  }, function () { return null; });
+  return Promise.race([answered, slow]).then(function (response) {
+    if (response) { return response; }
+    return caches.match(request).then(function (hit) { return hit || network; });
+  });
+}
+
+self.addEventListener('fetch', function (event) {
+  var request = event.request;
+  if (request.method !== 'GET') { return; }
+  var url = new URL(request.url);
+  if (url.origin !== self.location.origin) { return; }
+  if (url.pathname.indexOf('/t/static/') === 0 || url.pathname === '/t/manifest.webmanifest') {
+    event.respondWith(staleWhileRevalidate(request));
+  } else if (request.mode === 'navigate' && isTicketPage(url)) {
+    event.respondWith(networkFirst(request, TICKETS));
+  } else if (request.mode === 'navigate' && url.pathname === '/t/') {
+    event.respondWith(networkFirst(request, SHELL));
+  }
+});

@@ -1,0 +1,104 @@
+"""Browser tests: the real app served by uvicorn on loopback, driven by Debian's chromium.
+
+Skipped when /usr/bin/chromium or the playwright package is missing, except under CI=true,
+where a missing browser fails the run (a green CI must mean the browser tests ran).
+Screenshots go to a temporary folder; set BOXOFFICE_SCREENSHOT_DIR=docs/screenshots to
+refresh the ones in the docs.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+
+from boxoffice.app import create_app
+from boxoffice.config import Settings
+from tests.support.databases import IN_CI, SqliteTemplate
+from tests.support.processes import free_port
+from tests.support.sandbox import Sandbox
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2}
+
+
+def _missing() -> str | None:
+    if not Path(CHROMIUM).exists():
+        return f"{CHROMIUM} is not installed (apt-get install -y chromium)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright package is not installed"
+    return None
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    reason = _missing()
+    if reason:
+        if IN_CI:
+            pytest.fail(f"browser tests cannot run under CI=true: {reason}", pytrace=False)
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def screenshots(tmp_path: Path) -> Path:
+    folder = Path(os.environ.get("BOXOFFICE_SCREENSHOT_DIR") or tmp_path / "screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+class ServedApp:
+    """The whole app (workers included) under uvicorn in a thread, on a free loopback port."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(
+            create_app(settings), host="127.0.0.1", port=self.port, log_config=None
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, name="e2e-uvicorn", daemon=True)
+
+    def start(self) -> ServedApp:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.05)
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=15)
+
+
+@pytest.fixture
+def served(
+    tmp_path: Path, sqlite_template: SqliteTemplate, sandbox: Sandbox
+) -> Iterator[ServedApp]:
+    settings = Settings(
+        database_url=sqlite_template.copy_to(tmp_path),
+        data_dir=tmp_path,
+        secret_key="e2e-secret-key-not-for-production",
+        gateway_url=sandbox.url,
+        gateway_key=sandbox.key,
+    )
+    app = ServedApp(settings).start()
+    yield app
+    app.stop()

@@ -1,0 +1,235 @@
+"""The tickets e-mail: queued with the payment, delivered over real SMTP, once, despite outages."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import email
+import logging
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.policy import default as default_policy
+from typing import Any
+
+import httpx
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+from sqlalchemy import select
+
+from boxoffice.db.tables import outbox
+from boxoffice.mail.messages import Letterhead
+from boxoffice.mail.smtp import LogMailer, SmtpMailer
+from boxoffice.mail.worker import Backoff, MailContext, deliver_due
+from boxoffice.tickets.presentation import TicketsContext
+from tests.integration.tickets.conftest import paid_order
+from tests.support.buying import DECLINE, buy, order_body, tokenise
+from tests.support.processes import free_port
+from tests.support.sandbox import Sandbox
+
+LETTERHEAD = Letterhead(mail_from="Boxoffice <tickets@boxoffice.test>", public_url="https://t.test")
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps every message it accepts."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        raw = envelope.original_content or b""
+        self.messages.append(email.message_from_bytes(raw, policy=default_policy))  # type: ignore[arg-type]
+        return "250 OK"
+
+
+class SmtpServer:
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.inbox = Inbox()
+        self._controller: Controller | None = None
+
+    def start(self) -> None:
+        self._controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    server = SmtpServer()
+    yield server
+    server.stop()
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime.now().astimezone()
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+def mail_context(
+    tickets_ctx: TicketsContext, smtp: SmtpServer, *, clock: Clock | None = None, **kwargs: Any
+) -> MailContext:
+    tickets = dataclasses.replace(tickets_ctx, clock=clock) if clock else tickets_ctx
+    mailer = SmtpMailer(host="127.0.0.1", port=smtp.port, security="plain", timeout=5)
+    return MailContext(tickets=tickets, mailer=mailer, letterhead=LETTERHEAD, **kwargs)
+
+
+async def outbox_rows(ctx: TicketsContext, order_id: str) -> list[Any]:
+    async with ctx.engine.connect() as conn:
+        rows = await conn.execute(select(outbox).where(outbox.c.order_id == order_id))
+        return list(rows.all())
+
+
+async def test_paying_queues_one_email_and_a_declined_card_none(
+    client: httpx.AsyncClient, event: dict[str, Any], sandbox: Sandbox, tickets_ctx: TicketsContext
+) -> None:
+    order = await paid_order(client, event, sandbox)
+    declined = await buy(client, order_body(event, tokenise(sandbox.url, DECLINE)))
+
+    assert len(await outbox_rows(tickets_ctx, order["id"])) == 1
+    assert declined.status_code == 402
+    async with tickets_ctx.engine.connect() as conn:
+        assert len((await conn.execute(select(outbox.c.id))).all()) == 1
+
+
+async def test_the_worker_mails_the_tickets_with_links_and_the_pdf(
+    client: httpx.AsyncClient,
+    event: dict[str, Any],
+    sandbox: Sandbox,
+    tickets_ctx: TicketsContext,
+    smtp: SmtpServer,
+) -> None:
+    order = await paid_order(client, event, sandbox, quantity=2)
+    smtp.start()
+    ctx = mail_context(tickets_ctx, smtp)
+
+    first = await deliver_due(ctx)
+    second = await deliver_due(ctx)
+
+    assert first == {"sent": 1}
+    assert second == {}
+    (message,) = smtp.inbox.messages
+    assert message["Subject"] == f"Your tickets for {event['name']}"
+    buyer = (await client.get(f"/api/v1/orders/{order['id']}", headers=order["headers"])).json()
+    assert buyer["buyer"]["email"] in message["To"]
+    text = message.get_body(preferencelist=("plain",))
+    assert text is not None
+    for ticket in order["tickets"]:
+        assert f"https://t.test{ticket['url']}" in text.get_content()
+    (attachment,) = list(message.iter_attachments())
+    assert attachment.get_filename() == "tickets.pdf"
+    assert attachment.get_content().startswith(b"%PDF")
+    (row,) = await outbox_rows(tickets_ctx, order["id"])
+    assert row.sent_at is not None
+    assert row.attempts == 1
+
+
+async def test_an_smtp_outage_is_retried_with_backoff_and_delivered_once_it_is_back(
+    client: httpx.AsyncClient,
+    event: dict[str, Any],
+    sandbox: Sandbox,
+    tickets_ctx: TicketsContext,
+    smtp: SmtpServer,
+) -> None:
+    order = await paid_order(client, event, sandbox)
+    clock = Clock()
+    ctx = mail_context(tickets_ctx, smtp, clock=clock, backoff=Backoff(base_seconds=5))
+
+    assert await deliver_due(ctx) == {"retry": 1}  # nothing listens on the port yet
+    (row,) = await outbox_rows(tickets_ctx, order["id"])
+    assert row.next_attempt_at - clock.now == timedelta(seconds=5)
+    clock.advance(4)
+    assert await deliver_due(ctx) == {}  # not due yet
+    clock.advance(1)
+    assert await deliver_due(ctx) == {"retry": 1}
+    (row,) = await outbox_rows(tickets_ctx, order["id"])
+    assert row.next_attempt_at - clock.now == timedelta(seconds=10)  # doubled
+    assert "ConnectionRefused" in row.last_error
+
+    smtp.start()
+    clock.advance(10)
+    assert await deliver_due(ctx) == {"sent": 1}
+
+    assert len(smtp.inbox.messages) == 1
+    (row,) = await outbox_rows(tickets_ctx, order["id"])
+    assert (row.attempts, row.sent_at, row.last_error) == (3, clock.now, None)
+
+
+async def test_two_workers_deliver_each_order_exactly_once(
+    client: httpx.AsyncClient,
+    event: dict[str, Any],
+    sandbox: Sandbox,
+    tickets_ctx: TicketsContext,
+    smtp: SmtpServer,
+) -> None:
+    orders = [await paid_order(client, event, sandbox) for _ in range(4)]
+    smtp.start()
+    workers = [mail_context(tickets_ctx, smtp), mail_context(tickets_ctx, smtp)]
+    assert workers[0].owner != workers[1].owner
+
+    async def work(ctx: MailContext) -> int:
+        sent = 0
+        for _ in range(3):
+            sent += (await deliver_due(ctx, limit=10))["sent"]
+        return sent
+
+    counts = await asyncio.gather(*(work(ctx) for ctx in workers))
+
+    assert sum(counts) == 4
+    assert len(smtp.inbox.messages) == 4
+    assert len({m["Message-ID"] for m in smtp.inbox.messages}) == 4
+    for order in orders:
+        (row,) = await outbox_rows(tickets_ctx, order["id"])
+        assert row.sent_at is not None
+
+
+async def test_the_partner_can_have_the_tickets_sent_again(
+    client: httpx.AsyncClient,
+    event: dict[str, Any],
+    partner: dict[str, Any],
+    sandbox: Sandbox,
+    tickets_ctx: TicketsContext,
+    smtp: SmtpServer,
+) -> None:
+    order = await paid_order(client, event, sandbox)
+    smtp.start()
+    ctx = mail_context(tickets_ctx, smtp)
+    await deliver_due(ctx)
+    path = f"/api/v1/orders/{order['id']}/resend"
+
+    resent = await client.post(path, headers=partner["headers"])
+    by_buyer = await client.post(path, headers=order["headers"])
+
+    assert resent.status_code == 202
+    assert resent.json()["status"] == "queued"
+    assert by_buyer.status_code == 401
+    assert await deliver_due(ctx) == {"sent": 1}
+    assert len(smtp.inbox.messages) == 2
+    assert "again" in str(smtp.inbox.messages[1].get_body(preferencelist=("plain",)))
+
+
+async def test_without_an_smtp_url_the_mail_is_logged(
+    client: httpx.AsyncClient,
+    event: dict[str, Any],
+    sandbox: Sandbox,
+    tickets_ctx: TicketsContext,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    order = await paid_order(client, event, sandbox)
+    ctx = MailContext(tickets=tickets_ctx, mailer=LogMailer(), letterhead=LETTERHEAD)
+
+    with caplog.at_level(logging.INFO, logger="boxoffice.mail"):
+        assert await deliver_due(ctx) == {"sent": 1}
+
+    assert order["tickets"][0]["code"] in caplog.text
