@@ -23,15 +23,19 @@ from boxoffice.ids import derive_key
 from boxoffice.mail import worker as mail_worker  # tickets (issue 5)
 from boxoffice.payments.gateway import PaymentGateway, StripeGateway
 from boxoffice.sales import reconciler
-from boxoffice.sales.context import SalesContext
+from boxoffice.sales.context import SalesContext, utc_now
 from boxoffice.services import Services
 from boxoffice.tickets.codes import CodeBook
 from boxoffice.tickets.issuance import SerialBlocks
 from boxoffice.tickets.presentation import build_tickets  # tickets (issue 5)
+from boxoffice.waitingroom.service import WaitingRoom
+from boxoffice.waitingroom.store import MemoryQueue, QueueStore, RedisQueue
 from boxoffice.web import problems
 from boxoffice.web.api import catalog, health, orders
 from boxoffice.web.api import tickets as tickets_api  # tickets (issue 5)
+from boxoffice.web.api import waitingroom as waitingroom_api
 from boxoffice.web.middleware import RequestContext
+from boxoffice.web.pages import queue as queue_page
 from boxoffice.web.pages import tickets as ticket_pages  # tickets (issue 5)
 
 
@@ -45,7 +49,27 @@ def build_gateway(settings: Settings) -> PaymentGateway:
     )
 
 
-def build_sales(settings: Settings, engine: AsyncEngine, gateway: PaymentGateway) -> SalesContext:
+def build_waiting_room(settings: Settings) -> WaitingRoom:
+    """Redis when configured (shared by all workers); memory for the one-process demo."""
+    store: QueueStore = (
+        RedisQueue(settings.redis_url, default_rate=settings.admission_rate)
+        if settings.redis_url
+        else MemoryQueue(default_rate=settings.admission_rate)
+    )
+    return WaitingRoom(
+        store=store,
+        key=derive_key(settings.resolved_secret_key, "waiting-room"),
+        clock=utc_now,
+        pass_ttl=timedelta(seconds=settings.admission_pass_seconds),
+    )
+
+
+def build_sales(
+    settings: Settings,
+    engine: AsyncEngine,
+    gateway: PaymentGateway,
+    waiting_room: WaitingRoom | None = None,
+) -> SalesContext:
     secret = settings.resolved_secret_key
     return SalesContext(
         engine=engine,
@@ -55,6 +79,7 @@ def build_sales(settings: Settings, engine: AsyncEngine, gateway: PaymentGateway
         access_key=derive_key(secret, "order-access"),
         charge_deadline=timedelta(seconds=settings.resolved_charge_deadline_seconds),
         hold_ttl=timedelta(seconds=settings.hold_seconds),
+        waiting_room=waiting_room,
     )
 
 
@@ -65,7 +90,8 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = True) ->
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings.resolved_database_url, pool_size=settings.db_pool_size)
         gateway = build_gateway(settings)
-        sales = build_sales(settings, engine, gateway)
+        waiting_room = build_waiting_room(settings)
+        sales = build_sales(settings, engine, gateway, waiting_room)
         app.state.services = Services(
             settings=settings, engine=engine, gateway=gateway, sales=sales
         )
@@ -101,6 +127,7 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = True) ->
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             await gateway.aclose()
+            await waiting_room.store.aclose()
             await engine.dispose()
 
     app = FastAPI(
@@ -113,6 +140,8 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = True) ->
     app.include_router(health.router)
     app.include_router(catalog.router)
     app.include_router(orders.router)
+    app.include_router(waitingroom_api.router)
+    app.include_router(queue_page.router)
     # --- tickets: API, ticket page, static files (issue 5)
     app.include_router(tickets_api.router)
     app.include_router(ticket_pages.router)

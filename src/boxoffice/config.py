@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     # Serve the sandbox acquirer at /gateway in this process (the demo's embedded default).
     mount_sandbox: bool = False
     db_pool_size: int = Field(default=20, ge=1)
+    # Waiting room: admissions per second for a queued event (operators change it per event).
+    admission_rate: float = Field(default=50.0, gt=0)
+    admission_pass_seconds: int = Field(default=600, ge=30)
     secret_key: str | None = None
     admin_key: str | None = None
     hold_seconds: int = Field(default=600, ge=5)

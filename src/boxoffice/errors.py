@@ -115,3 +115,16 @@ class GatewayUnavailable(BoxofficeError):
     code = "gateway_unavailable"
     status = 503
     title = "The card gateway did not answer"
+
+
+class AdmissionPassRequired(Forbidden):
+    code = "waiting_room_pass_required"
+    title = "This sale is queued: a valid waiting-room pass is required"
+
+
+class WaitingRoomUnavailable(BoxofficeError):
+    """Fail closed: without the queue's store we cannot tell who was admitted."""
+
+    code = "waiting_room_unavailable"
+    status = 503
+    title = "The waiting room is unavailable"

@@ -13,6 +13,7 @@ from boxoffice.payments.gateway import PaymentGateway
 from boxoffice.sales.inventory import InventoryGuard
 from boxoffice.tickets.codes import CodeBook
 from boxoffice.tickets.issuance import SerialBlocks
+from boxoffice.waitingroom.service import WaitingRoom
 
 
 def utc_now() -> datetime:
@@ -33,6 +34,7 @@ class SalesContext:
     # How long a repeated request waits for the first one with its key to finish.
     in_flight_wait: timedelta = timedelta(seconds=5)
     inventory: InventoryGuard = field(default_factory=InventoryGuard)
+    waiting_room: WaitingRoom | None = None
     clock: Callable[[], datetime] = utc_now
 
     def access_token(self, order_id: str) -> str:

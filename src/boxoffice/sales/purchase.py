@@ -33,6 +33,7 @@ from boxoffice.errors import (
     NotFound,
     NotOnSale,
     SoldOut,
+    WaitingRoomUnavailable,
 )
 from boxoffice.ids import new_id
 from boxoffice.money import MAX_ORDER_TOTAL_MINOR
@@ -45,6 +46,7 @@ from boxoffice.sales.responses import PurchaseAnswer
 from boxoffice.sales.rules import OrderStatus, SaleWindow, merge_items, normalise_email
 from boxoffice.sales.rules import request_fingerprint as fingerprint_of
 from boxoffice.sales.settlement import PendingOrder
+from boxoffice.waitingroom import service as waitingroom_service
 
 o = orders.c
 _e, _tt = events.c, ticket_types.c
@@ -61,6 +63,7 @@ EVENT_TERMS = (
         _tt.price,
         _tt.currency,
         _tt.buckets,
+        _e.waiting_room,
     )
     .join_from(events, ticket_types, _tt.event_id == _e.id)
     .where(_e.id == bindparam("event_id"))
@@ -77,13 +80,16 @@ class Purchase:
     buyer: str
     idempotency_key: str
     fingerprint: str
+    admission_pass: str | None = None  # the waiting room's pass, for queued events
 
     @classmethod
-    def of(cls, command: PlaceOrder, idempotency_key: str) -> Purchase:
+    def of(
+        cls, command: PlaceOrder, idempotency_key: str, admission_pass: str | None = None
+    ) -> Purchase:
         buyer = normalise_email(str(command.buyer.email))
         body = command.model_dump(mode="json")
         body["buyer"]["email"] = buyer
-        return cls(command, buyer, idempotency_key, fingerprint_of(body))
+        return cls(command, buyer, idempotency_key, fingerprint_of(body), admission_pass)
 
 
 class _KeyTaken(Exception):
@@ -125,7 +131,9 @@ async def _hold(ctx: SalesContext, purchase: Purchase, order_id: str) -> Pending
     lines = merge_items([(item.ticket_type_id, item.quantity) for item in command.items])
     quantity = sum(q for _, q in lines)
     async with ctx.engine.begin() as conn:
-        window, limit, prices, buckets = await _event_terms(conn, command.event_id)
+        window, limit, prices, buckets, queued = await _event_terms(conn, command.event_id)
+        if queued:
+            await _check_admission(ctx, purchase)
         for index, (ticket_type_id, _) in enumerate(lines):
             if ticket_type_id not in prices:
                 raise InvalidRequest(
@@ -206,14 +214,27 @@ def _limit_error(limit: int) -> BuyerLimitReached:
 
 async def _event_terms(
     conn: AsyncConnection, event_id: str
-) -> tuple[SaleWindow, int | None, dict[str, tuple[int, str]], dict[str, int]]:
+) -> tuple[SaleWindow, int | None, dict[str, tuple[int, str]], dict[str, int], bool]:
     rows = (await conn.execute(EVENT_TERMS, {"event_id": event_id})).all()
     if not rows:
         raise NotFound("no such event")
     first = rows[0]
     window = SaleWindow(first.status, first.starts_at, first.sales_start, first.sales_end)
     prices = {r.id: (r.price, r.currency) for r in rows}
-    return window, first.per_buyer_limit, prices, {r.id: r.buckets for r in rows}
+    buckets = {r.id: r.buckets for r in rows}
+    return window, first.per_buyer_limit, prices, buckets, bool(first.waiting_room)
+
+
+async def _check_admission(ctx: SalesContext, purchase: Purchase) -> None:
+    """A queued event sells only to buyers the waiting room admitted (fail closed)."""
+    if ctx.waiting_room is None:
+        raise WaitingRoomUnavailable("this sale is queued but no waiting room is configured")
+    await waitingroom_service.check_pass(
+        ctx.waiting_room,
+        event_id=purchase.command.event_id,
+        buyer=purchase.buyer,
+        text=purchase.admission_pass,
+    )
 
 
 async def _record_refusal(

@@ -36,6 +36,10 @@ async def place_order(
     idempotency_key: Annotated[
         str | None, Header(alias="Idempotency-Key", description="1-255 printable characters")
     ] = None,
+    admission_pass: Annotated[
+        str | None,
+        Header(alias="Boxoffice-Waiting-Room-Pass", description="for events with a queue"),
+    ] = None,
 ) -> JSONResponse:
     if idempotency_key is None:
         raise InvalidRequest("the Idempotency-Key header is required", field="Idempotency-Key")
@@ -44,7 +48,9 @@ async def place_order(
             "Idempotency-Key must be 1-255 printable ASCII characters", field="Idempotency-Key"
         )
     ctx = sales(svc)
-    order_id, answer = await purchase.place_order(ctx, purchase.Purchase.of(body, idempotency_key))
+    order_id, answer = await purchase.place_order(
+        ctx, purchase.Purchase.of(body, idempotency_key, admission_pass)
+    )
     if answer.is_problem:
         return JSONResponse(answer.body, status_code=answer.status, media_type=PROBLEM_JSON)
     token = ctx.access_token(order_id or answer.body["id"])

@@ -1,0 +1,153 @@
+"""Waiting-room use cases: join, ask for one's place, check a pass at checkout.
+
+The queue's store (Redis) is the source of truth for places and live
+passes. When it cannot be reached, queued events refuse to admit or sell
+(`WaitingRoomUnavailable`, fail closed); events without a queue never touch
+it and keep selling.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from redis.exceptions import RedisError
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from boxoffice.db.tables import events
+from boxoffice.errors import (
+    AdmissionPassRequired,
+    NotFound,
+    NotOnSale,
+    Unauthorized,
+    WaitingRoomUnavailable,
+)
+from boxoffice.waitingroom import passes
+from boxoffice.waitingroom.store import Place, QueueStore
+
+
+@dataclass(frozen=True)
+class WaitingRoom:
+    store: QueueStore
+    key: bytes
+    clock: Callable[[], datetime]
+    pass_ttl: timedelta = timedelta(minutes=10)
+    place_ttl: timedelta = timedelta(hours=12)
+
+
+async def _queued_event(engine: AsyncEngine, event_id: str) -> Any:
+    e = events.c
+    async with engine.connect() as conn:
+        row = (
+            await conn.execute(
+                select(e.status, e.waiting_room, e.sales_start, e.published_at).where(
+                    e.id == event_id
+                )
+            )
+        ).first()
+    if row is None or row.status not in ("on_sale",):
+        raise NotFound("no such event on sale")
+    if not row.waiting_room:
+        raise NotOnSale("this event has no waiting room: buy directly")
+    return row
+
+
+async def join(
+    room: WaitingRoom, engine: AsyncEngine, *, event_id: str, buyer: str
+) -> dict[str, Any]:
+    """Take a place (once per buyer). Arrivals up to the opening second are shuffled."""
+    event = await _queued_event(engine, event_id)
+    now = room.clock()
+    opens_at = event.sales_start or event.published_at
+    digest = passes.buyer_digest(buyer)
+    try:
+        await room.store.join(event_id, digest, shuffled=opens_at is None or now <= opens_at)
+    except RedisError as error:
+        raise WaitingRoomUnavailable("the queue cannot be reached; try again shortly") from error
+    token, _ = passes.issue(
+        room.key, kind=passes.PLACE, event_id=event_id, digest=digest, now=now, ttl=room.place_ttl
+    )
+    return {"place_token": token, **await _status(room, event_id, digest)}
+
+
+async def status(room: WaitingRoom, *, event_id: str, place_token: str | None) -> dict[str, Any]:
+    if not place_token:
+        raise Unauthorized("send the place token as `Authorization: Bearer <token>`")
+    try:
+        token = passes.verify(
+            room.key,
+            place_token,
+            kind=passes.PLACE,
+            event_id=event_id,
+            digest=None,
+            now=room.clock(),
+        )
+    except passes.BadToken as error:
+        raise Unauthorized(f"not a place in this queue: {error}") from error
+    return await _status(room, event_id, token.buyer_digest)
+
+
+async def _status(room: WaitingRoom, event_id: str, digest: str) -> dict[str, Any]:
+    try:
+        place: Place | None = await room.store.place(event_id, digest)
+    except RedisError as error:
+        raise WaitingRoomUnavailable("the queue cannot be reached; try again shortly") from error
+    if place is None:
+        raise NotFound("no such place in this queue")
+    answer: dict[str, Any] = {
+        "position": place.rank + 1,
+        "ahead": place.ahead,
+        "eta_seconds": round(place.eta_seconds, 1),
+        "admission_rate": place.rate,
+        "admitted": place.admitted,
+    }
+    if place.admitted:
+        text, token = passes.issue(
+            room.key,
+            kind=passes.ADMISSION,
+            event_id=event_id,
+            digest=digest,
+            now=room.clock(),
+            ttl=room.pass_ttl,
+        )
+        try:
+            await room.store.register_pass(
+                event_id, token.nonce, int(room.pass_ttl.total_seconds())
+            )
+        except RedisError as error:
+            raise WaitingRoomUnavailable("the queue cannot be reached") from error
+        answer |= {"pass": text, "pass_expires_at": token.expires_at.isoformat()}
+    return answer
+
+
+async def check_pass(room: WaitingRoom, *, event_id: str, buyer: str, text: str | None) -> None:
+    """Refuse an order for a queued event unless its buyer holds a live pass for it."""
+    if not text:
+        raise AdmissionPassRequired("join the waiting room; you will get a pass when admitted")
+    try:
+        token = passes.verify(
+            room.key,
+            text,
+            kind=passes.ADMISSION,
+            event_id=event_id,
+            digest=passes.buyer_digest(buyer),
+            now=room.clock(),
+        )
+    except passes.BadToken as error:
+        raise AdmissionPassRequired(f"the waiting-room pass is not valid: {error}") from error
+    try:
+        live = await room.store.pass_is_live(event_id, token.nonce)
+    except RedisError as error:
+        raise WaitingRoomUnavailable("the queue cannot be reached; try again shortly") from error
+    if not live:
+        raise AdmissionPassRequired("the waiting-room pass was revoked or has lapsed")
+
+
+async def set_rate(room: WaitingRoom, *, event_id: str, per_second: float) -> None:
+    try:
+        await room.store.set_rate(event_id, per_second)
+    except RedisError as error:
+        raise WaitingRoomUnavailable("the queue cannot be reached") from error

@@ -1,0 +1,156 @@
+"""Where the queue lives: Redis in production, memory for the one-process demo.
+
+One queue per event is a Redis sorted set of buyers. The score is the
+whole fairness rule: whoever arrives before the sale opens (or at its
+opening second) draws a uniformly random score in [0, 1), so the opening
+rush is shuffled and a faster click buys nothing; whoever arrives later
+gets `1 + arrival sequence`, behind everyone earlier. `ZADD NX` keeps one
+place per buyer.
+
+Admission is a *frontier* that advances at the operator's rate: a token
+bucket capped at the queue's length, advanced by one Lua script on Redis's
+own clock, so every web worker agrees on it and a lull does not let a later
+burst in at once. A buyer whose rank is below the frontier is admitted.
+Everything is in Redis, so restarting web workers loses no place.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass
+from typing import Protocol
+
+import redis.asyncio as aioredis
+
+# KEYS: queue zset, state hash. ARGV: default rate. Returns the frontier (a string).
+_ADVANCE = """
+local now = redis.call('TIME')
+local t = tonumber(now[1]) + tonumber(now[2]) / 1e6
+local state = redis.call('HMGET', KEYS[2], 'frontier', 'at', 'rate')
+local frontier = tonumber(state[1]) or 0
+local at = tonumber(state[2]) or t
+local rate = tonumber(state[3]) or tonumber(ARGV[1])
+local size = redis.call('ZCARD', KEYS[1])
+frontier = math.min(frontier + rate * math.max(0, t - at), size)
+redis.call('HSET', KEYS[2], 'frontier', tostring(frontier), 'at', tostring(t))
+return tostring(frontier)
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    rank: int  # 0-based place in the queue
+    frontier: float  # how many places have been admitted so far
+    rate: float  # admissions per second
+
+    @property
+    def admitted(self) -> bool:
+        return self.rank < int(self.frontier)
+
+    @property
+    def ahead(self) -> int:
+        return max(0, self.rank - int(self.frontier))
+
+    @property
+    def eta_seconds(self) -> float:
+        return 0.0 if self.admitted else (self.ahead + 1) / self.rate
+
+
+class QueueStore(Protocol):
+    async def join(self, event_id: str, buyer: str, *, shuffled: bool) -> None: ...
+    async def place(self, event_id: str, buyer: str) -> Place | None: ...
+    async def set_rate(self, event_id: str, per_second: float) -> None: ...
+    async def register_pass(self, event_id: str, nonce: str, ttl_seconds: int) -> None: ...
+    async def pass_is_live(self, event_id: str, nonce: str) -> bool: ...
+    async def aclose(self) -> None: ...
+
+
+class RedisQueue:
+    def __init__(self, url: str, *, default_rate: float) -> None:
+        self._redis = aioredis.Redis.from_url(
+            url, socket_timeout=2, socket_connect_timeout=2, decode_responses=True
+        )
+        self._default_rate = default_rate
+        self._advance = self._redis.register_script(_ADVANCE)
+
+    @staticmethod
+    def _keys(event_id: str) -> tuple[str, str, str]:
+        base = f"boxoffice:wr:{{{event_id}}}"  # one hash slot per event (Redis Cluster)
+        return f"{base}:queue", f"{base}:state", f"{base}:seq"
+
+    async def join(self, event_id: str, buyer: str, *, shuffled: bool) -> None:
+        queue, _, seq = self._keys(event_id)
+        if await self._redis.zscore(queue, buyer) is not None:
+            return
+        score = random.random() if shuffled else 1 + await self._redis.incr(seq)
+        await self._redis.zadd(queue, {buyer: score}, nx=True)
+
+    async def place(self, event_id: str, buyer: str) -> Place | None:
+        queue, state, _ = self._keys(event_id)
+        rank = await self._redis.zrank(queue, buyer)
+        if not isinstance(rank, int):
+            return None
+        frontier = float(await self._advance(keys=[queue, state], args=[self._default_rate]))
+        rate = await self._redis.hget(state, "rate")
+        return Place(int(rank), frontier, float(rate) if rate else self._default_rate)
+
+    async def set_rate(self, event_id: str, per_second: float) -> None:
+        queue, state, _ = self._keys(event_id)
+        await self._advance(keys=[queue, state], args=[self._default_rate])  # settle the old rate
+        await self._redis.hset(state, "rate", str(per_second))
+
+    async def register_pass(self, event_id: str, nonce: str, ttl_seconds: int) -> None:
+        await self._redis.set(f"boxoffice:wr:{{{event_id}}}:pass:{nonce}", "1", ex=ttl_seconds)
+
+    async def pass_is_live(self, event_id: str, nonce: str) -> bool:
+        return bool(await self._redis.exists(f"boxoffice:wr:{{{event_id}}}:pass:{nonce}"))
+
+    async def aclose(self) -> None:
+        await self._redis.aclose()
+
+
+class MemoryQueue:
+    """The same rules in one process, for the demo without Redis (not for several workers)."""
+
+    def __init__(self, *, default_rate: float) -> None:
+        self._default_rate = default_rate
+        self._scores: dict[str, dict[str, float]] = {}
+        self._seq: dict[str, int] = {}
+        self._state: dict[str, tuple[float, float, float]] = {}
+        self._passes: dict[tuple[str, str], float] = {}
+
+    async def join(self, event_id: str, buyer: str, *, shuffled: bool) -> None:
+        scores = self._scores.setdefault(event_id, {})
+        if buyer not in scores:
+            self._seq[event_id] = self._seq.get(event_id, 0) + 1
+            scores[buyer] = random.random() if shuffled else 1 + self._seq[event_id]
+
+    def _advance(self, event_id: str) -> tuple[float, float]:
+        now = time.monotonic()
+        frontier, at, rate = self._state.get(event_id, (0.0, now, self._default_rate))
+        size = len(self._scores.get(event_id, {}))
+        frontier = min(frontier + rate * max(0.0, now - at), float(size))
+        self._state[event_id] = (frontier, now, rate)
+        return frontier, rate
+
+    async def place(self, event_id: str, buyer: str) -> Place | None:
+        scores = self._scores.get(event_id, {})
+        if buyer not in scores:
+            return None
+        rank = sorted(scores.values()).index(scores[buyer])
+        frontier, rate = self._advance(event_id)
+        return Place(rank, frontier, rate)
+
+    async def set_rate(self, event_id: str, per_second: float) -> None:
+        frontier, _ = self._advance(event_id)
+        self._state[event_id] = (frontier, time.monotonic(), per_second)
+
+    async def register_pass(self, event_id: str, nonce: str, ttl_seconds: int) -> None:
+        self._passes[(event_id, nonce)] = time.monotonic() + ttl_seconds
+
+    async def pass_is_live(self, event_id: str, nonce: str) -> bool:
+        return self._passes.get((event_id, nonce), 0) > time.monotonic()
+
+    async def aclose(self) -> None:
+        return None

@@ -1,0 +1,222 @@
+"""The waiting room on the real Redis: fair opening, steady admission, passes that hold."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from boxoffice.waitingroom.store import RedisQueue
+from tests.integration.waitingroom.conftest import AppClient
+from tests.support.builders import new_event, new_partner, ticket_type
+from tests.support.buying import order_body, tokenise
+from tests.support.sandbox import Sandbox
+
+
+def spearman(xs: list[int], ys: list[int]) -> float:
+    n = len(xs)
+    d2 = sum((x - y) ** 2 for x, y in zip(xs, ys, strict=True))
+    return 1 - 6 * d2 / (n * (n * n - 1))
+
+
+async def queued_event(client: httpx.AsyncClient, **overrides: Any) -> tuple[dict[str, Any], Any]:
+    partner = await new_partner(client)
+    opens = (datetime.now(UTC) + timedelta(seconds=overrides.pop("opens_in", -1))).isoformat()
+    event = await new_event(
+        client,
+        partner,
+        waiting_room=True,
+        sales_start=opens,
+        ticket_types=[ticket_type(capacity=50)],
+        **overrides,
+    )
+    return event, partner
+
+
+async def join(client: httpx.AsyncClient, event_id: str, email: str) -> dict[str, Any]:
+    response = await client.post(f"/api/v1/events/{event_id}/queue", json={"email": email})
+    assert response.status_code == 201, response.text
+    answer: dict[str, Any] = response.json()
+    return answer
+
+
+async def test_arrivals_before_the_opening_are_shuffled_fairly(redis_url: str) -> None:
+    queue = RedisQueue(redis_url, default_rate=1)
+    event_id = f"evt_fair_{uuid.uuid4().hex[:8]}"
+    buyers = [f"b{i}" for i in range(2000)]
+    try:
+        for buyer in buyers:  # in arrival order: b0 clicked first
+            await queue.join(event_id, buyer, shuffled=True)
+        ranks = [(await queue.place(event_id, b)).rank for b in buyers]  # type: ignore[union-attr]
+    finally:
+        await queue.aclose()
+
+    assert sorted(ranks) == list(range(2000))
+    assert abs(spearman(list(range(2000)), ranks)) < 0.1  # first click buys nothing
+    first_tenth_in_front = sum(1 for r in ranks[:200] if r < 200)
+    assert 5 <= first_tenth_in_front <= 40  # about 20 expected by chance
+
+
+async def test_later_arrivals_join_at_the_back_in_order(redis_url: str) -> None:
+    queue = RedisQueue(redis_url, default_rate=1)
+    event_id = f"evt_back_{uuid.uuid4().hex[:8]}"
+    try:
+        for i in range(50):
+            await queue.join(event_id, f"early{i}", shuffled=True)
+        for i in range(5):
+            await queue.join(event_id, f"late{i}", shuffled=False)
+        await queue.join(event_id, "early0", shuffled=False)  # one place per buyer
+        late = [(await queue.place(event_id, f"late{i}")).rank for i in range(5)]  # type: ignore[union-attr]
+    finally:
+        await queue.aclose()
+    assert late == [50, 51, 52, 53, 54]
+
+
+async def test_admissions_follow_the_operators_rate_within_ten_percent(redis_url: str) -> None:
+    queue = RedisQueue(redis_url, default_rate=1)
+    event_id = f"evt_rate_{uuid.uuid4().hex[:8]}"
+    try:
+        for i in range(500):
+            await queue.join(event_id, f"b{i}", shuffled=True)
+        await queue.set_rate(event_id, 40)
+        start = (await queue.place(event_id, "b0")).frontier  # type: ignore[union-attr]
+        began = time.monotonic()
+        await asyncio.sleep(2.5)
+        end = (await queue.place(event_id, "b0")).frontier  # type: ignore[union-attr]
+        elapsed = time.monotonic() - began
+    finally:
+        await queue.aclose()
+    assert (end - start) == pytest.approx(40 * elapsed, rel=0.10)
+
+
+async def test_only_an_admitted_buyer_with_their_own_live_pass_can_buy(
+    app_client: AppClient, sandbox: Sandbox
+) -> None:
+    async with app_client(admission_rate=1000.0) as client:
+        event, _ = await queued_event(client)
+        ana = await join(client, event["id"], "ana@example.com")
+        await join(client, event["id"], "bob@example.com")
+        await asyncio.sleep(0.05)
+        status = (
+            await client.get(
+                f"/api/v1/events/{event['id']}/queue",
+                headers={"Authorization": f"Bearer {ana['place_token']}"},
+            )
+        ).json()
+        assert status["admitted"] is True
+        good = status["pass"]
+        body = order_body(event, tokenise(sandbox.url), email="ana@example.com")
+
+        async def buy_with(pass_text: str | None, email: str = "ana@example.com") -> httpx.Response:
+            headers = {"Idempotency-Key": uuid.uuid4().hex}
+            if pass_text is not None:
+                headers["Boxoffice-Waiting-Room-Pass"] = pass_text
+            return await client.post(
+                "/api/v1/orders",
+                json={**body, "buyer": {"email": email, "name": "X"}},
+                headers=headers,
+            )
+
+        forged = good[:-4] + ("AAAA" if not good.endswith("AAAA") else "BBBB")
+        refusals = [
+            await buy_with(None),
+            await buy_with(forged),
+            await buy_with(good, email="bob@example.com"),  # not transferable
+        ]
+        paid = await buy_with(good)
+
+    for refused in refusals:
+        assert refused.status_code == 403, refused.text
+        assert refused.json()["code"] == "waiting_room_pass_required"
+    assert paid.status_code == 201, paid.text
+
+
+async def test_an_expired_pass_is_refused(app_client: AppClient, sandbox: Sandbox) -> None:
+    async with app_client(admission_rate=1000.0, admission_pass_seconds=30) as client:
+        event, _ = await queued_event(client)
+        place = await join(client, event["id"], "ana@example.com")
+        await asyncio.sleep(0.05)
+        status = (
+            await client.get(
+                f"/api/v1/events/{event['id']}/queue",
+                headers={"Authorization": f"Bearer {place['place_token']}"},
+            )
+        ).json()
+    # The same pass, presented to a worker whose clock is 31 s later.
+    async with app_client() as later:
+        room = later._transport.app.state.services.sales.waiting_room  # type: ignore[attr-defined]
+        object.__setattr__(room, "clock", lambda: datetime.now(UTC) + timedelta(seconds=31))
+        response = await later.post(
+            "/api/v1/orders",
+            json=order_body(event, tokenise(sandbox.url), email="ana@example.com"),
+            headers={"Idempotency-Key": "k", "Boxoffice-Waiting-Room-Pass": status["pass"]},
+        )
+    assert response.status_code == 403
+    assert "expired" in response.json()["detail"]
+
+
+async def positions(client: httpx.AsyncClient, event_id: str, places: list[Any]) -> list[int]:
+    return [
+        (
+            await client.get(
+                f"/api/v1/events/{event_id}/queue",
+                headers={"Authorization": f"Bearer {p['place_token']}"},
+            )
+        ).json()["position"]
+        for p in places
+    ]
+
+
+async def test_restarting_the_web_workers_loses_no_place(app_client: AppClient) -> None:
+    async with app_client(admission_rate=0.001) as first_worker:
+        event, _ = await queued_event(first_worker, opens_in=3600)
+        places = [await join(first_worker, event["id"], f"fan{i}@example.com") for i in range(30)]
+        before = await positions(first_worker, event["id"], places)
+    async with app_client(admission_rate=0.001) as restarted:
+        after = await positions(restarted, event["id"], places)
+        again = await join(restarted, event["id"], "fan0@example.com")
+    assert after == before
+    assert sorted(after) == list(range(1, 31))
+    assert again["position"] == before[0]
+
+
+async def test_with_redis_down_queued_events_refuse_and_others_keep_selling(
+    app_client: AppClient, sandbox: Sandbox
+) -> None:
+    async with app_client(admission_rate=1000.0) as healthy:
+        queued, _ = await queued_event(healthy)
+        place = await join(healthy, queued["id"], "ana@example.com")
+        await asyncio.sleep(0.05)
+        admitted = (
+            await healthy.get(
+                f"/api/v1/events/{queued['id']}/queue",
+                headers={"Authorization": f"Bearer {place['place_token']}"},
+            )
+        ).json()
+        plain = await new_event(healthy, await new_partner(healthy))
+
+    async with app_client(redis_url="redis://127.0.0.1:6399/0") as redis_down:
+        joining = await redis_down.post(
+            f"/api/v1/events/{queued['id']}/queue", json={"email": "bob@example.com"}
+        )
+        queued_sale = await redis_down.post(
+            "/api/v1/orders",
+            json=order_body(queued, tokenise(sandbox.url), email="ana@example.com"),
+            headers={"Idempotency-Key": "q", "Boxoffice-Waiting-Room-Pass": admitted["pass"]},
+        )
+        plain_sale = await redis_down.post(
+            "/api/v1/orders",
+            json=order_body(plain, tokenise(sandbox.url)),
+            headers={"Idempotency-Key": "p"},
+        )
+
+    assert joining.status_code == 503
+    assert joining.json()["code"] == "waiting_room_unavailable"
+    assert queued_sale.status_code == 503
+    assert queued_sale.json()["code"] == "waiting_room_unavailable"
+    assert plain_sale.status_code == 201
