@@ -8,13 +8,17 @@ from typing import Annotated
 
 import typer
 
+from boxoffice.capacity.command import capacity
 from boxoffice.config import Settings
+from boxoffice.loadtest.command import loadtest
 from boxoffice.payments.sandbox.cli import acquirer
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Boxoffice ticket sales.")
 partner_app = typer.Typer(no_args_is_help=True, help="Manage partners (event organisers).")
 app.add_typer(partner_app, name="partner")
 app.command("acquirer")(acquirer)
+app.command("loadtest")(loadtest)
+app.command("capacity")(capacity)
 
 
 def _migrate(settings: Settings) -> None:

@@ -23,7 +23,8 @@ from boxoffice.config import Settings
 from boxoffice.db.engine import create_engine
 from boxoffice.db.tables import orders
 from boxoffice.sales.reconciler import reconcile_once
-from tests.integration.sales.conftest import audit_sale, serve_env
+from tests.integration.conftest import serve_env
+from tests.integration.sales.conftest import audit_sale
 from tests.support.builders import new_event, new_partner, ticket_type
 from tests.support.buying import order_body
 from tests.support.processes import ServeProcess

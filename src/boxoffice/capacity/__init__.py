@@ -1,0 +1,1 @@
+"""Capacity planning: turn an expected audience into throughput, workers and sizes."""

@@ -1,0 +1,71 @@
+"""The `boxoffice capacity` command: a capacity plan from a sale's shape and measured costs."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from boxoffice.capacity.plan import Costs, Sale, plan
+
+# Measured with `boxoffice loadtest` on the reference machine (2 shared cores, PostgreSQL,
+# sandbox gateway with 50 ms latency); see docs/benchmarks.md. Replace with your own
+# deployment's figures: `boxoffice capacity --from-loadtest report.json`.
+REFERENCE = Costs(purchases_per_second_per_worker=160.0, p99_ms=2500.0)
+
+
+def costs_from_loadtest(path: Path, workers: int) -> Costs:
+    report: dict[str, Any] = json.loads(path.read_text())
+    confirmed = report["confirmed_purchases"]
+    return Costs(
+        purchases_per_second_per_worker=report["confirmed_per_second"] / workers,
+        p99_ms=report["latency_ms"]["p99"] or 0.0,
+        requests_per_purchase=report["requests"] / max(1, confirmed),
+        bytes_per_request=report["bytes_per_request"],
+        source=str(path),
+    )
+
+
+def capacity(
+    tickets: Annotated[int, typer.Option(min=1, help="Tickets on sale.")],
+    audience: Annotated[int, typer.Option(min=1, help="People expected.")],
+    arrival_minutes: Annotated[float, typer.Option(min=0.1, help="They arrive over.")] = 10.0,
+    tickets_per_order: Annotated[float, typer.Option(min=1)] = 2.0,
+    decline_rate: Annotated[float, typer.Option(min=0, max=0.99)] = 0.05,
+    target_sellout_minutes: Annotated[float | None, typer.Option(min=0.1)] = None,
+    max_workers: Annotated[int | None, typer.Option(min=1, help="A fixed deployment.")] = None,
+    from_loadtest: Annotated[
+        Path | None, typer.Option(help="A `boxoffice loadtest --json` report of your deployment.")
+    ] = None,
+    loadtest_workers: Annotated[int, typer.Option(min=1, help="Workers in that run.")] = 1,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Plan a sale: throughput, admission rate, workers, database, storage, bandwidth, time."""
+    costs = costs_from_loadtest(from_loadtest, loadtest_workers) if from_loadtest else REFERENCE
+    sale = Sale(
+        tickets=tickets,
+        audience=audience,
+        arrival_minutes=arrival_minutes,
+        tickets_per_order=tickets_per_order,
+        decline_rate=decline_rate,
+        target_sellout_minutes=target_sellout_minutes,
+        max_workers=max_workers,
+    )
+    try:
+        result = plan(sale, costs)
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from error
+    if as_json:
+        typer.echo(json.dumps(asdict(result), indent=2))
+        return
+    table = Table(title="Capacity plan", show_header=False)
+    for key, value in asdict(result).items():
+        if key != "assumptions":
+            table.add_row(key.replace("_", " "), str(value))
+    table.add_row("costs from", costs.source)
+    Console().print(table)

@@ -1,0 +1,1 @@
+"""`boxoffice loadtest`: a simulated flash sale against a running service, then an audit."""

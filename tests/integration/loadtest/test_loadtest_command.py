@@ -1,0 +1,113 @@
+"""`boxoffice loadtest` against a real server: it sells, audits, and reports the figures.
+
+Also the flash-sale invariants across two `serve` processes on different ports
+sharing one database and Redis, with the load split between them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from boxoffice.config import Settings
+from boxoffice.db.engine import create_engine
+from boxoffice.loadtest.report import audit_sale, wait_until_settled
+from boxoffice.loadtest.runner import Crowd
+from boxoffice.loadtest.scenario import Scenario, plan
+from tests.integration.conftest import serve_env
+from tests.support.processes import ServeProcess
+from tests.support.redis import require_redis
+from tests.support.sandbox import Sandbox
+
+pytestmark = pytest.mark.slow
+
+
+def test_the_loadtest_command_sells_out_and_passes_its_audit(
+    settings: Settings, sandbox: Sandbox, served: ServeProcess, tmp_path: Path
+) -> None:
+    report_path = tmp_path / "report.json"
+    env = {**os.environ, **serve_env(settings, sandbox.url)}
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "boxoffice",
+            "loadtest",
+            "--url",
+            served.url,
+            "--buyers",
+            "150",
+            "--tickets",
+            "100",
+            "--concurrency",
+            "50",
+            "--decline-rate",
+            "0.1",
+            "--duplicate-rate",
+            "0.2",
+            "--retry-rate",
+            "0.2",
+            "--json",
+            str(report_path),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+    report = json.loads(report_path.read_text())
+    assert report["audit"]["ok"], report["audit"]["violations"]
+    assert report["audit"]["tickets_live"] + report["audit"]["seats_returned_by_declines"] >= 100
+    assert report["confirmed_purchases"] == report["audit"]["orders_paid"]
+    assert report["outcomes"].get("409:sold_out", 0) > 0
+    assert "Flash sale" in completed.stdout
+
+
+async def test_two_servers_sharing_one_database_and_redis_keep_every_invariant(
+    settings: Settings, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    if "sqlite" in settings.resolved_database_url:
+        pytest.skip("several hosts share PostgreSQL in production; SQLite is one process")
+    env = serve_env(settings, sandbox.url, BOXOFFICE_REDIS_URL=require_redis())
+    servers = [
+        ServeProcess(env=env, log_path=tmp_path / f"serve-{i}.log").start() for i in range(2)
+    ]
+    try:
+        scenario = Scenario(
+            buyers=600,
+            tickets=300,
+            concurrency=100,
+            decline_rate=0.1,
+            duplicate_rate=0.2,
+            retry_rate=0.1,
+            waiting_room=True,
+            admission_rate=500,
+        )
+        crowd = Crowd(
+            plan(scenario), url=[s.url for s in servers], gateway_url=sandbox.url, admin_key=None
+        )
+        result = await crowd.run()
+    finally:
+        for server in servers:
+            server.stop()
+    engine = create_engine(settings.resolved_database_url)
+    try:
+        assert await wait_until_settled(engine, result.event["id"], 30) == 0
+        report = await audit_sale(
+            engine,
+            result=result,
+            scenario=scenario,
+            gateway_url=sandbox.url,
+            gateway_key=sandbox.key,
+        )
+    finally:
+        await engine.dispose()
+    assert report.ok, report.violations
