@@ -14,9 +14,11 @@ from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from boxoffice.catalog.service import get_public_event
+from boxoffice.errors import NotFound
 from boxoffice.web.api.deps import ServicesDep
 
-SCRIPT = Path(__file__).parent / "queue_static" / "queue.js"
+ASSETS = Path(__file__).parent / "queue_static"
+MEDIA_TYPES = {"queue.js": "text/javascript", "queue.css": "text/css"}
 HEADERS = {
     "Content-Security-Policy": (
         "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
@@ -40,10 +42,12 @@ async def queue_page(event_id: str, svc: ServicesDep) -> HTMLResponse:
     return HTMLResponse(html, headers=HEADERS)
 
 
-@router.get("/queue-static/queue.js")
-async def queue_script() -> Response:
+@router.get("/queue-static/{name}")
+async def queue_asset(name: str) -> Response:
+    if name not in MEDIA_TYPES:
+        raise NotFound("no such file")
     return Response(
-        SCRIPT.read_text(),
-        media_type="text/javascript",
+        (ASSETS / name).read_text(),
+        media_type=MEDIA_TYPES[name],
         headers={"Cache-Control": "public, max-age=300", "X-Content-Type-Options": "nosniff"},
     )
