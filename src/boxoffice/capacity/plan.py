@@ -11,8 +11,9 @@ The model, stated so it can be argued with:
   `purchases/s = min(demand, attempts / target sell-out time)`;
 - admission rate (waiting room) = what the deployment sustains at the target p99,
   with headroom, and never more than the sale needs;
-- web workers = purchases/s / (measured purchases/s per worker × utilisation), one
-  core each; database connections = workers × pool size;
+- web workers = purchases/s / (measured purchases/s per worker × headroom), one
+  core each, but never more than the database primary can feed (its measured ceiling
+  × headroom); database connections = workers × pool size;
 - sell-out time = attempts / min(admission rate, demand rate) (bounded below by the
   arrival of enough buyers);
 - storage and bandwidth from measured bytes per order and per request, plus queue polls.
@@ -49,6 +50,9 @@ class Costs:
     bytes_per_request: int = 1500
     bytes_per_order_stored: int = 2200  # order, items, tickets, outbox, indexes
     pool_size: int = 20
+    # What one PostgreSQL primary sustains for a whole purchase (hold + confirm); beyond it,
+    # more web workers only queue on the database. From pgbench on the same machine.
+    database_purchases_per_second: float = 2000.0
     source: str = "docs/benchmarks.md"
 
 
@@ -86,7 +90,9 @@ def plan(sale: Sale, costs: Costs) -> Plan:
     workers = max(1, math.ceil(purchases / per_worker))
     if sale.max_workers:
         workers = min(workers, sale.max_workers)
-    admission = min(purchases, workers * per_worker)
+    ceiling = costs.database_purchases_per_second * HEADROOM
+    workers = min(workers, max(1, math.ceil(ceiling / per_worker)))
+    admission = min(purchases, workers * per_worker, ceiling)
     sellout_seconds = attempts / admission
     queue_peak = max(0, int(sale.audience - admission * sale.arrival_minutes * 60))
     polls = queue_peak / sale.queue_poll_seconds

@@ -31,6 +31,7 @@ from boxoffice.ids import new_id
 
 TICKETS = "tickets"  # the buyer's tickets, after payment or when re-sent
 x = outbox.c
+_INSERT = outbox.insert()  # built once: it runs in every confirming transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,15 +58,16 @@ async def enqueue_resend(conn: AsyncConnection, *, order_id: str, now: datetime)
 async def _enqueue(conn: AsyncConnection, *, order_id: str, dedupe_key: str, now: datetime) -> str:
     row_id = new_id("mail")
     await conn.execute(
-        outbox.insert().values(
-            id=row_id,
-            kind=TICKETS,
-            order_id=order_id,
-            dedupe_key=dedupe_key,
-            created_at=now,
-            attempts=0,
-            next_attempt_at=now,
-        )
+        _INSERT,
+        {
+            "id": row_id,
+            "kind": TICKETS,
+            "order_id": order_id,
+            "dedupe_key": dedupe_key,
+            "created_at": now,
+            "attempts": 0,
+            "next_attempt_at": now,
+        },
     )
     return row_id
 

@@ -248,22 +248,23 @@ async def _record_refusal(
     async def attempt() -> None:
         async with ctx.engine.begin() as conn:
             await conn.execute(
-                orders.insert().values(
-                    id=order_id,
-                    event_id=command.event_id,
-                    buyer_email=purchase.buyer,
-                    buyer_name=command.buyer.name,
-                    status=OrderStatus.REJECTED,
-                    total=0,
-                    currency="XXX",
-                    payment_method=command.payment_method,
-                    idempotency_key=purchase.idempotency_key,
-                    request_fingerprint=purchase.fingerprint,
-                    response_status=answer.status,
-                    response_body=answer.dump(),
-                    created_at=now,
-                    updated_at=now,
-                )
+                INSERT_ORDER,
+                {
+                    "id": order_id,
+                    "event_id": command.event_id,
+                    "buyer_email": purchase.buyer,
+                    "buyer_name": command.buyer.name,
+                    "status": OrderStatus.REJECTED,
+                    "total": 0,
+                    "currency": "XXX",
+                    "payment_method": command.payment_method,
+                    "idempotency_key": purchase.idempotency_key,
+                    "request_fingerprint": purchase.fingerprint,
+                    "response_status": answer.status,
+                    "response_body": answer.dump(),
+                    "created_at": now,
+                    "updated_at": now,
+                },
             )
 
     try:
