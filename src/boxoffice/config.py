@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     # Serve the sandbox acquirer at /gateway in this process (the demo's embedded default).
     mount_sandbox: bool = False
     db_pool_size: int = Field(default=20, ge=1)
+    # A row lock waited on longer than this is contention, not progress (PostgreSQL).
+    db_lock_timeout_ms: int = Field(default=5000, ge=10)
     # Waiting room: admissions per second for a queued event (operators change it per event).
     admission_rate: float = Field(default=50.0, gt=0)
     admission_pass_seconds: int = Field(default=600, ge=30)
@@ -50,6 +52,18 @@ class Settings(BaseSettings):
     mail_from: str = "Boxoffice <tickets@boxoffice.example>"
     # The address buyers reach this service at, for the links in e-mails.
     public_url: str = "http://127.0.0.1:8000"
+    # --- pages (issue 7): storefront, partner console, support
+    # Where browsers reach the gateway to tokenise cards with the publishable key. Unset: the
+    # mounted sandbox's same-origin "/gateway" in the demo, else gateway_url.
+    gateway_public_url: str | None = None
+    # Pages show times, and the console reads typed times, in this zone (IANA name).
+    display_timezone: str = "America/Sao_Paulo"
+    # The language of a visitor whose browser names none we have: "pt_BR" or "en".
+    default_locale: str = "pt_BR"
+    # Token buckets per client: sign-in attempts, and support / "my tickets" lookups.
+    login_attempts_per_minute: float = Field(default=10, gt=0)
+    lookups_per_minute: float = Field(default=60, gt=0)
+    # ---
 
     @cached_property
     def resolved_database_url(self) -> str:
@@ -65,6 +79,14 @@ class Settings(BaseSettings):
         if self.charge_deadline_seconds is not None:
             return self.charge_deadline_seconds
         return self.gateway_timeout_seconds + 20.0
+
+    @property
+    def resolved_gateway_public_url(self) -> str:
+        if self.gateway_public_url:
+            return self.gateway_public_url.rstrip("/")
+        if self.mount_sandbox:
+            return "/gateway"
+        return (self.gateway_url or "").rstrip("/")
 
     @cached_property
     def resolved_secret_key(self) -> bytes:

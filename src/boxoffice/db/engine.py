@@ -22,7 +22,9 @@ def is_sqlite(engine: AsyncEngine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-def create_engine(url: str, *, pool_size: int = 20, echo: bool = False) -> AsyncEngine:
+def create_engine(
+    url: str, *, pool_size: int = 20, lock_timeout_ms: int = 5000, echo: bool = False
+) -> AsyncEngine:
     """Build the async engine for `url` (already mapped by `config.async_database_url`)."""
     backend = make_url(url).get_backend_name()
     if backend == "sqlite":
@@ -38,7 +40,10 @@ def create_engine(url: str, *, pool_size: int = 20, echo: bool = False) -> Async
         # A lock we wait on longer than this is contention, not progress:
         # give up and let the service layer retry or refuse (never hang).
         kwargs["connect_args"] = {
-            "server_settings": {"lock_timeout": "5000", "application_name": "boxoffice"},
+            "server_settings": {
+                "lock_timeout": str(lock_timeout_ms),
+                "application_name": "boxoffice",
+            },
             "command_timeout": 30,
         }
     return create_async_engine(url, **kwargs)
