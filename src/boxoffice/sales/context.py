@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -35,6 +36,8 @@ class SalesContext:
     in_flight_wait: timedelta = timedelta(seconds=5)
     inventory: InventoryGuard = field(default_factory=InventoryGuard)
     waiting_room: WaitingRoom | None = None
+    # Per-process cache of published events' sale terms (boxoffice.sales.purchase).
+    terms_cache: dict[str, Any] = field(default_factory=dict)
     clock: Callable[[], datetime] = utc_now
 
     def access_token(self, order_id: str) -> str:

@@ -17,6 +17,7 @@ that the reconciler settles by asking the gateway.
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, select
@@ -131,7 +132,7 @@ async def _hold(ctx: SalesContext, purchase: Purchase, order_id: str) -> Pending
     lines = merge_items([(item.ticket_type_id, item.quantity) for item in command.items])
     quantity = sum(q for _, q in lines)
     async with ctx.engine.begin() as conn:
-        window, limit, prices, buckets, queued = await _event_terms(conn, command.event_id)
+        window, limit, prices, buckets, queued = await _event_terms(ctx, conn, command.event_id)
         if queued:
             await _check_admission(ctx, purchase)
         for index, (ticket_type_id, _) in enumerate(lines):
@@ -212,9 +213,21 @@ def _limit_error(limit: int) -> BuyerLimitReached:
     return BuyerLimitReached(f"at most {limit} tickets per buyer for this event", limit=limit)
 
 
-async def _event_terms(
-    conn: AsyncConnection, event_id: str
-) -> tuple[SaleWindow, int | None, dict[str, tuple[int, str]], dict[str, int], bool]:
+EventTerms = tuple[SaleWindow, int | None, dict[str, tuple[int, str]], dict[str, int], bool]
+TERMS_TTL_SECONDS = 5.0
+TERMS_CACHE_SIZE = 1024
+
+
+async def _event_terms(ctx: SalesContext, conn: AsyncConnection, event_id: str) -> EventTerms:
+    """What an order for this event must respect: window, limit, prices, buckets, queue.
+
+    Terms of an event on sale are fixed once it is published (prices, capacity split,
+    limit, window and queue cannot change after publishing), so each process keeps them
+    for a few seconds and saves a query on every purchase. Drafts are never cached.
+    """
+    cached = ctx.terms_cache.get(event_id)
+    if cached is not None and cached[0] > time.monotonic():
+        return cached[1]
     rows = (await conn.execute(EVENT_TERMS, {"event_id": event_id})).all()
     if not rows:
         raise NotFound("no such event")
@@ -222,7 +235,12 @@ async def _event_terms(
     window = SaleWindow(first.status, first.starts_at, first.sales_start, first.sales_end)
     prices = {r.id: (r.price, r.currency) for r in rows}
     buckets = {r.id: r.buckets for r in rows}
-    return window, first.per_buyer_limit, prices, buckets, bool(first.waiting_room)
+    terms = (window, first.per_buyer_limit, prices, buckets, bool(first.waiting_room))
+    if first.status == "on_sale":
+        if len(ctx.terms_cache) >= TERMS_CACHE_SIZE:
+            ctx.terms_cache.clear()
+        ctx.terms_cache[event_id] = (time.monotonic() + TERMS_TTL_SECONDS, terms)
+    return terms
 
 
 async def _check_admission(ctx: SalesContext, purchase: Purchase) -> None:
