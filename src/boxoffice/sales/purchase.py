@@ -227,7 +227,8 @@ async def _event_terms(ctx: SalesContext, conn: AsyncConnection, event_id: str) 
     """
     cached = ctx.terms_cache.get(event_id)
     if cached is not None and cached[0] > time.monotonic():
-        return cached[1]
+        hit: EventTerms = cached[1]
+        return hit
     rows = (await conn.execute(EVENT_TERMS, {"event_id": event_id})).all()
     if not rows:
         raise NotFound("no such event")
