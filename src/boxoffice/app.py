@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from boxoffice import __version__
+from boxoffice.checkin.context import build_checkin  # checkin (issue 6)
 from boxoffice.config import Settings
 from boxoffice.db.engine import create_engine
 from boxoffice.ids import derive_key
@@ -32,9 +33,11 @@ from boxoffice.waitingroom.service import WaitingRoom
 from boxoffice.waitingroom.store import MemoryQueue, QueueStore, RedisQueue
 from boxoffice.web import problems
 from boxoffice.web.api import catalog, health, orders
+from boxoffice.web.api import checkin as checkin_api  # checkin (issue 6)
 from boxoffice.web.api import tickets as tickets_api  # tickets (issue 5)
 from boxoffice.web.api import waitingroom as waitingroom_api
 from boxoffice.web.middleware import RequestContext
+from boxoffice.web.pages import gate as gate_pages  # checkin (issue 6)
 from boxoffice.web.pages import queue as queue_page
 from boxoffice.web.pages import tickets as ticket_pages  # tickets (issue 5)
 
@@ -88,7 +91,11 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = True) ->
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = create_engine(settings.resolved_database_url, pool_size=settings.db_pool_size)
+        engine = create_engine(
+            settings.resolved_database_url,
+            pool_size=settings.db_pool_size,
+            lock_timeout_ms=settings.db_lock_timeout_ms,
+        )
         gateway = build_gateway(settings)
         waiting_room = build_waiting_room(settings)
         sales = build_sales(settings, engine, gateway, waiting_room)
@@ -103,6 +110,9 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = True) ->
             clock=sales.clock,
         )
         app.state.mail = mail_worker.build_mail(settings, app.state.tickets)
+        # ---
+        # --- checkin: device keys, redemption, offline bundles (issue 6)
+        app.state.checkin = build_checkin(app.state.tickets)
         # ---
         workers: list[asyncio.Task[None]] = []
         if run_workers:
@@ -146,6 +156,10 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = True) ->
     app.include_router(tickets_api.router)
     app.include_router(ticket_pages.router)
     app.mount(ticket_pages.STATIC_URL, ticket_pages.static_files(), name="ticket-static")
+    # ---
+    # --- checkin: gate API and the scanner page (issue 6)
+    app.include_router(checkin_api.router)
+    app.include_router(gate_pages.router)
     # ---
     if settings.mount_sandbox:
         from boxoffice.payments.sandbox import SandboxSettings, create_sandbox_app

@@ -211,3 +211,57 @@ outbox = Table(
     Column("last_error", String(500), nullable=True),
     Index("ix_outbox_sent_at_next_attempt_at", "sent_at", "next_attempt_at"),
 )
+
+
+# --- checkin: gate devices, first admissions and the scan log (migration 0003) ------------
+
+gate_devices = Table(
+    "gate_devices",
+    metadata,
+    # A scanner at the gate, allowed to check in the tickets of one event only. Only the
+    # SHA-256 of its key is kept (boxoffice.ids.hash_secret); revoking is immediate.
+    Column("id", ID, primary_key=True),
+    Column("event_id", ID, ForeignKey("events.id"), nullable=False, index=True),
+    Column("name", String(100), nullable=False),
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("revoked_at", UtcDateTime(), nullable=True),
+)
+
+checkin_scans = Table(
+    "checkin_scans",
+    metadata,
+    # Every scan attempt, online or uploaded from an offline gate, with what the gate showed.
+    # (device_id, nonce) is unique so that a re-uploaded or retried scan is recorded once.
+    Column("id", ID, primary_key=True),
+    Column("event_id", ID, ForeignKey("events.id"), nullable=False),
+    Column("device_id", ID, ForeignKey("gate_devices.id"), nullable=False),
+    Column("nonce", String(64), nullable=True),
+    Column("gate", String(60), nullable=True),
+    Column("source", String(8), nullable=False),  # online | offline
+    Column("result", String(16), nullable=False),  # what the gate told the holder
+    Column("reason", String(40), nullable=True),
+    Column("ticket_id", ID, ForeignKey("tickets.id"), nullable=True, index=True),
+    Column("code", String(7), nullable=True),
+    Column("scanned_at", UtcDateTime(), nullable=False),
+    Column("recorded_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("device_id", "nonce", name="uq_checkin_scans_device_id_nonce"),
+    Index("ix_checkin_scans_event_id_recorded_at", "event_id", "recorded_at"),
+)
+
+ticket_admissions = Table(
+    "ticket_admissions",
+    metadata,
+    # The first admission of a ticket (boxoffice.checkin.redemption): one row per ticket,
+    # written in the transaction that moved the ticket from valid to used. An offline scan
+    # that turns out earlier replaces it (earliest wins); `changed_at` feeds bundle deltas.
+    Column("ticket_id", ID, ForeignKey("tickets.id"), primary_key=True),
+    Column("event_id", ID, ForeignKey("events.id"), nullable=False),
+    Column("scan_id", ID, ForeignKey("checkin_scans.id"), nullable=False),
+    Column("device_id", ID, ForeignKey("gate_devices.id"), nullable=False),
+    Column("gate", String(60), nullable=True),
+    Column("source", String(8), nullable=False),
+    Column("admitted_at", UtcDateTime(), nullable=False),
+    Column("changed_at", UtcDateTime(), nullable=False),
+    Index("ix_ticket_admissions_event_id_changed_at", "event_id", "changed_at"),
+)

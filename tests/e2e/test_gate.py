@@ -1,0 +1,243 @@
+"""Gate staff on a phone: the scanner page admits once, and keeps working without network."""
+
+from __future__ import annotations
+
+import io
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import segno
+from PIL import Image
+
+from boxoffice.ids import derive_key
+from boxoffice.tickets import qr, rotating
+from boxoffice.tickets.codes import parse_code
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, ServedApp
+from tests.support.builders import event_body
+from tests.support.buying import order_body, tokenise
+from tests.support.sandbox import Sandbox
+
+pytestmark = pytest.mark.e2e
+
+
+def sold_event(
+    served: ServedApp, sandbox: Sandbox, *, quantity: int = 2, rotating_qr: bool = False
+) -> dict[str, Any]:
+    """A published event with `quantity` paid tickets, their QR texts, and a gate device key."""
+    with httpx.Client(base_url=served.url, timeout=30) as http:
+        email = f"p-{uuid.uuid4().hex[:8]}@example.com"
+        partner = http.post("/api/v1/partners", json={"name": "Arena", "email": email}).json()
+        headers = {"Authorization": f"Bearer {partner['api_key']}"}
+        body = event_body(name="Clássico no Maracanã", venue="Maracanã", rotating_qr=rotating_qr)
+        created = http.post("/api/v1/events", json=body, headers=headers).json()
+        event = http.post(f"/api/v1/events/{created['id']}/publish", headers=headers).json()
+        order = http.post(
+            "/api/v1/orders",
+            json=order_body(event, tokenise(sandbox.url), quantity=quantity),
+            headers={"Idempotency-Key": uuid.uuid4().hex},
+        ).json()
+        token = {"Authorization": f"Bearer {order['access_token']}"}
+        codes = [t["code"] for t in order["tickets"]]
+        payloads = [http.get(f"/api/v1/tickets/{c}", headers=token).json()["qr"] for c in codes]
+        device = http.post(
+            f"/api/v1/events/{event['id']}/devices", json={"name": "Gate phone"}, headers=headers
+        ).json()
+    return {
+        "event_id": event["id"],
+        "codes": codes,
+        "payloads": payloads,
+        "key": device["key"],
+        "headers": headers,
+    }
+
+
+@pytest.fixture
+def context(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(**PHONE)
+    yield context
+    context.close()
+
+
+def open_scanner(context: Any, served: ServedApp, sale: dict[str, Any], gate: str) -> Any:
+    page = context.new_page()
+    page.goto(f"{served.url}/gate/{sale['event_id']}")
+    page.fill("#device-key", sale["key"])
+    page.fill("#gate-name", gate)
+    page.click("#setup button[type=submit]")
+    page.wait_for_selector("html[data-bundle=ready]", timeout=10_000)
+    return page
+
+
+def enter(page: Any, text: str, expect: str) -> None:
+    """Type (or a keyboard-wedge scanner types) a code or QR text, and wait for the verdict."""
+    page.fill("#code", text)
+    page.press("#code", "Enter")
+    page.wait_for_selector(f"#result[data-result={expect}]", timeout=10_000)
+    page.wait_for_selector("#result:not(.result-busy)")
+
+
+def stats(served: ServedApp, sale: dict[str, Any]) -> dict[str, Any]:
+    url = f"{served.url}/api/v1/events/{sale['event_id']}/checkin-stats"
+    answer: dict[str, Any] = httpx.get(url, headers=sale["headers"]).json()
+    return answer
+
+
+def test_the_scanner_admits_a_typed_code_once_then_says_already_used(
+    context: Any, served: ServedApp, sandbox: Sandbox, screenshots: Path
+) -> None:
+    sale = sold_event(served, sandbox, quantity=1)
+    page = open_scanner(context, served, sale, gate="north-1")
+    code = sale["codes"][0]
+
+    enter(page, code.lower().replace("-", ""), expect="admitted")
+    page.screenshot(path=screenshots / "gate-admitted.png", full_page=True)
+    assert page.locator("#result-title").inner_text().lower() == "admitted"
+    assert "Ana" in page.locator("#result-name").inner_text()
+    assert page.locator("#result").evaluate("e => getComputedStyle(e).backgroundColor") == (
+        "rgb(10, 122, 47)"
+    )
+
+    enter(page, code, expect="already_used")
+    page.screenshot(path=screenshots / "gate-already-used.png", full_page=True)
+    assert page.locator("#result-title").inner_text().lower() == "already used"
+    assert "at north-1" in page.locator("#result-detail").inner_text()
+
+    enter(page, code[:-1] + ("2" if code[-1] != "2" else "3"), expect="invalid")
+    assert "Typo" in page.locator("#result-detail").inner_text()
+    report = stats(served, sale)
+    assert (report["admitted"], report["scans"]) == (1, 3)
+
+
+def test_offline_the_scanner_decides_from_the_bundle_and_syncs_when_back_online(
+    context: Any, served: ServedApp, sandbox: Sandbox, screenshots: Path
+) -> None:
+    sale = sold_event(served, sandbox, quantity=2)
+    page = open_scanner(context, served, sale, gate="south-2")
+    first_code, second_code = sale["codes"]
+    genuine = sale["payloads"][1]
+    forged = genuine[:-1] + ("A" if genuine[-1] != "A" else "B")
+
+    page.wait_for_selector("html[data-offline=ready]", timeout=10_000)
+
+    context.set_offline(True)
+    enter(page, genuine, expect="admitted")  # verified with WebCrypto Ed25519, no network
+    page.screenshot(path=screenshots / "gate-offline.png", full_page=True)
+    assert "offline" in page.locator("#result-source").inner_text()
+    assert page.locator("#connection").inner_text() == "Offline"
+    reloaded = page.reload()  # the phone restarts the page in a dead zone
+    assert reloaded is not None
+    assert reloaded.from_service_worker
+    page.wait_for_selector("html[data-bundle=ready][data-queue='1']", timeout=10_000)
+    enter(page, second_code, expect="already_used")  # the phone remembers its own admission
+    enter(page, forged, expect="invalid")
+    page.screenshot(path=screenshots / "gate-forged.png", full_page=True)
+    assert "signature" in page.locator("#result-detail").inner_text()
+    enter(page, first_code, expect="admitted")
+    enter(page, "https://example.com/" + "x" * 300, expect="invalid")  # some other QR
+    assert "not a Boxoffice ticket" in page.locator("#result-detail").inner_text()
+    assert page.evaluate("document.documentElement.dataset.queue") == "5"
+    assert stats(served, sale)["admitted"] == 0  # the server has heard nothing yet
+
+    context.set_offline(False)
+    page.wait_for_selector("html[data-queue='0']", timeout=20_000)
+
+    report = stats(served, sale)
+    assert (report["admitted"], report["scans"], report["conflicts"]) == (2, 5, [])
+    assert report["gates"] == [
+        {
+            "gate": "south-2",
+            "admitted": 2,
+            "scans": 5,
+            "by_result": {"admitted": 2, "already_used": 1, "invalid": 2},
+        }
+    ]
+    online = page.evaluate("navigator.onLine")
+    assert online is True
+    enter(page, second_code, expect="already_used")  # now answered by the server
+    assert "at south-2" in page.locator("#result-detail").inner_text()
+    assert page.locator("#result-source").inner_text() == ""
+
+
+def test_offline_a_live_code_is_checked_against_the_phones_clock(
+    context: Any, served: ServedApp, sandbox: Sandbox
+) -> None:
+    sale = sold_event(served, sandbox, quantity=1, rotating_qr=True)
+    page = open_scanner(context, served, sale, gate="vip")
+    live = sale["payloads"][0]
+    event_secret = derive_key(
+        served.settings.resolved_secret_key, f"qr-rotation:{sale['event_id']}"
+    )
+    secret = rotating.ticket_secret(event_secret, parse_code(sale["codes"][0]))
+    an_hour_ago = rotating.code_at(secret, time.time() - 3600)
+    screenshot = qr.with_rotation(live.split(".")[0], an_hour_ago)
+
+    context.set_offline(True)
+    enter(page, screenshot, expect="invalid")
+    assert "Expired live code" in page.locator("#result-detail").inner_text()
+    enter(page, live, expect="admitted")
+
+
+def test_a_phone_set_up_at_the_gate_start_page_lands_on_its_events_scanner(
+    context: Any, served: ServedApp, sandbox: Sandbox
+) -> None:
+    sale = sold_event(served, sandbox, quantity=1)
+    page = context.new_page()
+    page.goto(f"{served.url}/gate/")
+    page.fill("#device-key", sale["key"])
+    page.fill("#gate-name", "west")
+    page.click("#setup button[type=submit]")
+
+    page.wait_for_url(f"{served.url}/gate/{sale['event_id']}")
+    page.wait_for_selector("html[data-bundle=ready]", timeout=10_000)
+    assert page.locator("#gate-label").inner_text() == "Gate west"
+    enter(page, sale["codes"][0], expect="admitted")
+
+
+def write_camera_feed(path: Path, payload: str) -> None:
+    """A still video (Y4M, 4:2:0) of a phone screen showing the QR, for Chromium's fake camera."""
+    buffer = io.BytesIO()
+    segno.make(payload, error="m", micro=False).save(buffer, kind="png", scale=6, border=4)
+    frame = Image.new("RGB", (640, 480), "white")
+    code = Image.open(buffer).convert("RGB")
+    frame.paste(code, ((640 - code.width) // 2, (480 - code.height) // 2))
+    y, cb, cr = frame.convert("YCbCr").split()
+    chroma = [plane.resize((320, 240)).tobytes() for plane in (cb, cr)]
+    path.write_bytes(
+        b"YUV4MPEG2 W640 H480 F10:1 Ip A1:1 C420jpeg\n"
+        + b"FRAME\n"
+        + y.tobytes()
+        + chroma[0]
+        + chroma[1]
+    )
+
+
+def test_the_camera_reads_a_ticket_qr_and_admits_it(
+    browser: Any, served: ServedApp, sandbox: Sandbox, tmp_path: Path, screenshots: Path
+) -> None:
+    sale = sold_event(served, sandbox, quantity=1)
+    feed = tmp_path / "camera.y4m"
+    write_camera_feed(feed, sale["payloads"][0])
+    camera_args = [
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={feed}",
+    ]
+    # The same Debian chromium, launched again with a fake camera that films the QR.
+    chromium = browser.browser_type.launch(
+        executable_path=CHROMIUM, args=CHROMIUM_ARGS + camera_args
+    )
+    try:
+        context = chromium.new_context(**PHONE, permissions=["camera"])
+        page = open_scanner(context, served, sale, gate="camera-1")
+        page.click("#camera-toggle")
+        page.wait_for_selector("#result[data-result=admitted]", timeout=20_000)
+        page.screenshot(path=screenshots / "gate-camera.png", full_page=True)
+        assert page.locator("#reader video").count() == 1
+        assert sale["codes"][0] in page.locator("#result-detail").inner_text()
+    finally:
+        chromium.close()
