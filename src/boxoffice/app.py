@@ -39,6 +39,7 @@ from boxoffice.web.api import waitingroom as waitingroom_api
 from boxoffice.web.middleware import RequestContext
 from boxoffice.web.pages import gate as gate_pages  # checkin (issue 6)
 from boxoffice.web.pages import queue as queue_page
+from boxoffice.web.pages import site as pages_site  # pages (issue 7)
 from boxoffice.web.pages import tickets as ticket_pages  # tickets (issue 5)
 
 
@@ -111,6 +112,9 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = True) ->
         )
         app.state.mail = mail_worker.build_mail(settings, app.state.tickets)
         # ---
+        # --- pages: sessions, magic links, rate limits (issue 7)
+        app.state.pages = pages_site.build_pages(settings)
+        # ---
         # --- checkin: device keys, redemption, offline bundles (issue 6)
         app.state.checkin = build_checkin(app.state.tickets)
         # ---
@@ -136,6 +140,7 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = True) ->
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            await app.state.pages.aclose()  # pages (issue 7)
             await gateway.aclose()
             await waiting_room.store.aclose()
             await engine.dispose()
@@ -160,6 +165,9 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = True) ->
     # --- checkin: gate API and the scanner page (issue 6)
     app.include_router(checkin_api.router)
     app.include_router(gate_pages.router)
+    # ---
+    # --- pages: storefront, console, support, security headers (issue 7)
+    pages_site.install(app, settings)
     # ---
     if settings.mount_sandbox:
         from boxoffice.payments.sandbox import SandboxSettings, create_sandbox_app

@@ -85,7 +85,10 @@ def build_demo_app(settings: Settings, *, host: str, port: int) -> tuple[FastAPI
     banner = "\n".join(
         [
             "Boxoffice demo",
-            f"  storefront & API   {base}/api/v1/events",
+            f"  storefront         {base}/",  # pages (issue 7)
+            f"  partner console    {base}/console   (sign in with the key below)",
+            f"  support            {base}/support   (the partner key, or BOXOFFICE_ADMIN_KEY)",
+            f"  API                {base}/api/v1/events",
             f"  API docs           {base}/docs",
             f"  demo partner key   {api_key}",
             f"  database           {settings.resolved_database_url}",

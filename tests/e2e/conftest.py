@@ -11,12 +11,14 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 import uvicorn
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from boxoffice.app import create_app
 from boxoffice.config import Settings
@@ -61,16 +63,72 @@ def screenshots(tmp_path: Path) -> Path:
     return folder
 
 
+@dataclass(frozen=True)
+class Received:
+    """One request as our server received it: everything a card number could hide in."""
+
+    method: str
+    path: str
+    query: bytes
+    headers: bytes
+    body: bytes
+
+    def contains(self, needle: bytes) -> bool:
+        return any(
+            needle in part for part in (self.path.encode(), self.query, self.headers, self.body)
+        )
+
+
+class RequestRecorder:
+    """ASGI wrapper keeping every request the app received, whole bodies included (a body the
+    app did not read is drained here, since it reached the server all the same)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.received: list[Received] = []
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        done = False
+
+        async def recording_receive() -> Message:
+            nonlocal done
+            message = await receive()
+            if message["type"] == "http.request":
+                chunks.append(message.get("body", b""))
+                done = not message.get("more_body", False)
+            elif message["type"] == "http.disconnect":
+                done = True
+            return message
+
+        try:
+            await self.app(scope, recording_receive, send)
+        finally:
+            while not done:
+                await recording_receive()
+            headers = b"\n".join(name + b": " + value for name, value in scope["headers"])
+            self.received.append(
+                Received(
+                    scope["method"], scope["path"], scope["query_string"], headers, b"".join(chunks)
+                )
+            )
+
+
 class ServedApp:
-    """The whole app (workers included) under uvicorn in a thread, on a free loopback port."""
+    """The whole app (workers included) under uvicorn in a thread, on a free loopback port.
+
+    `recorder.received` lists every request the app got, for tests that must prove what
+    never reached the server (a card number)."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(
-            create_app(settings), host="127.0.0.1", port=self.port, log_config=None
-        )
+        self.recorder = RequestRecorder(create_app(settings))
+        config = uvicorn.Config(self.recorder, host="127.0.0.1", port=self.port, log_config=None)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name="e2e-uvicorn", daemon=True)
 
@@ -89,16 +147,31 @@ class ServedApp:
 
 
 @pytest.fixture
-def served(
+def serve(
     tmp_path: Path, sqlite_template: SqliteTemplate, sandbox: Sandbox
-) -> Iterator[ServedApp]:
-    settings = Settings(
-        database_url=sqlite_template.copy_to(tmp_path),
-        data_dir=tmp_path,
-        secret_key="e2e-secret-key-not-for-production",
-        gateway_url=sandbox.url,
-        gateway_key=sandbox.key,
-    )
-    app = ServedApp(settings).start()
-    yield app
-    app.stop()
+) -> Iterator[Callable[..., ServedApp]]:
+    """Start the app with settings overridden (`serve(admin_key="…")`); stopped afterwards."""
+    started: list[ServedApp] = []
+
+    def start(**overrides: Any) -> ServedApp:
+        settings = Settings(
+            **{
+                "database_url": sqlite_template.copy_to(tmp_path),
+                "data_dir": tmp_path,
+                "secret_key": "e2e-secret-key-not-for-production",
+                "gateway_url": sandbox.url,
+                "gateway_key": sandbox.key,
+                **overrides,
+            }
+        )
+        started.append(ServedApp(settings).start())
+        return started[-1]
+
+    yield start
+    for app in started:
+        app.stop()
+
+
+@pytest.fixture
+def served(serve: Callable[..., ServedApp]) -> ServedApp:
+    return serve()

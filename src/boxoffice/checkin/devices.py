@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Row, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from boxoffice.catalog.service import get_partner_event
 from boxoffice.db.tables import checkin_scans, gate_devices
 from boxoffice.errors import NotFound, Unauthorized
 from boxoffice.ids import hash_secret, new_id, new_secret
+from boxoffice.sales.contention import with_retries
 
 KEY_PREFIX = "gdk"
 d = gate_devices.c
@@ -110,12 +111,19 @@ async def revoke_device(
 async def authenticate_device(engine: AsyncEngine, key: str | None) -> Device:
     if not key or not key.startswith(f"{KEY_PREFIX}_"):
         raise Unauthorized("send the gate device key as `Authorization: Bearer gdk_…`")
-    async with engine.connect() as conn:
-        row = (
-            await conn.execute(
-                select(d.id, d.event_id, d.name, d.revoked_at).where(d.key_hash == hash_secret(key))
-            )
-        ).first()
+    key_hash = hash_secret(key)
+
+    async def read() -> Row[Any] | None:
+        async with engine.connect() as conn:
+            return (
+                await conn.execute(
+                    select(d.id, d.event_id, d.name, d.revoked_at).where(d.key_hash == key_hash)
+                )
+            ).first()
+
+    # Every gate request starts here, so a burst of scans meets an exhausted pool here first:
+    # that is contention (retry, then 503), not a bug.
+    row = await with_retries(read, what="gate device lookup")
     if row is None:
         raise Unauthorized("this gate device key is not valid")
     if row.revoked_at is not None:

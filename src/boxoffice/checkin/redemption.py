@@ -24,6 +24,10 @@ A gate sends a ``nonce`` per scan: a retry after a lost answer replays the recor
 instead of telling the holder their own admission was "already used". Two requests with
 one nonce at once: the unique ``(device_id, nonce)`` lets one commit; the other rolls back,
 conditional update included, and replays the first.
+
+Every database access of a scan (the device lookup, the event's keys, a replay and the
+redemption itself) runs under `with_retries`: under a burst, an exhausted pool or a lock
+timeout anywhere on the path is retried and then answered 503 ``busy``, never 500.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Row, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -218,16 +222,20 @@ async def _redeem(
 
 async def replay(ctx: CheckinContext, device: Device, nonce: str) -> Answer | None:
     """The recorded answer to this device's scan `nonce`, if it was recorded."""
-    async with ctx.engine.connect() as conn:
-        row = (
-            await conn.execute(
-                select(s.id, s.result, s.reason, s.code, t.holder_name, t.ticket_type_id)
-                .add_columns(a.admitted_at, a.gate)
-                .outerjoin(tickets, t.id == s.ticket_id)
-                .outerjoin(ticket_admissions, a.ticket_id == s.ticket_id)
-                .where(s.device_id == device.id, s.nonce == nonce)
-            )
-        ).first()
+
+    async def read() -> Row[Any] | None:
+        async with ctx.engine.connect() as conn:
+            return (
+                await conn.execute(
+                    select(s.id, s.result, s.reason, s.code, t.holder_name, t.ticket_type_id)
+                    .add_columns(a.admitted_at, a.gate)
+                    .outerjoin(tickets, t.id == s.ticket_id)
+                    .outerjoin(ticket_admissions, a.ticket_id == s.ticket_id)
+                    .where(s.device_id == device.id, s.nonce == nonce)
+                )
+            ).first()
+
+    row = await with_retries(read, what="check-in replay")
     if row is None:
         return None
     return Answer(

@@ -1,0 +1,86 @@
+"""Editing an event while it is still a draft. One transaction, owned here.
+
+Only drafts can change: once on sale, buyers hold tickets of its types at its prices, and
+changing a capacity or a price under them would break the figures partners trust. The
+transaction starts with a conditional ``UPDATE events … WHERE status = 'draft'``; on
+PostgreSQL that row lock orders it against `publish_event` (which updates the same row on
+the same condition), so an edit and a publish racing end either as "edited, then published"
+or as "published; edit refused", never as a published event with half-replaced types.
+
+A draft has sold nothing (purchases of a draft are refused before any hold), so its ticket
+types and their inventory buckets are simply replaced by the new ones.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from boxoffice.catalog.commands import NewEvent
+from boxoffice.catalog.service import DRAFT, get_partner_event
+from boxoffice.db.tables import events, inventory_buckets, ticket_types
+from boxoffice.errors import Conflict
+from boxoffice.ids import new_id
+from boxoffice.sales.inventory import bucket_capacities
+
+
+class NotEditable(Conflict):
+    code = "not_editable"
+    title = "Only draft events can be edited"
+
+
+async def update_draft_event(
+    engine: AsyncEngine, *, partner_id: str, event_id: str, command: NewEvent
+) -> dict[str, Any]:
+    await get_partner_event(engine, partner_id=partner_id, event_id=event_id)  # 404 if not theirs
+    async with engine.begin() as conn:
+        changed = await conn.execute(
+            update(events)
+            .where(
+                events.c.id == event_id,
+                events.c.partner_id == partner_id,
+                events.c.status == DRAFT,
+            )
+            .values(
+                name=command.name,
+                venue=command.venue,
+                starts_at=command.starts_at,
+                per_buyer_limit=command.per_buyer_limit,
+                sales_start=command.sales_start,
+                sales_end=command.sales_end,
+                waiting_room=command.waiting_room,
+                rotating_qr=command.rotating_qr,
+            )
+        )
+        if changed.rowcount != 1:
+            raise NotEditable("the event is no longer a draft: it can no longer be edited")
+        old_types = select(ticket_types.c.id).where(ticket_types.c.event_id == event_id)
+        await conn.execute(
+            delete(inventory_buckets).where(inventory_buckets.c.ticket_type_id.in_(old_types))
+        )
+        await conn.execute(delete(ticket_types).where(ticket_types.c.event_id == event_id))
+        rows: list[dict[str, Any]] = [
+            {
+                "id": new_id("tt"),
+                "event_id": event_id,
+                "position": position,
+                "name": tt.name,
+                "price": tt.price,
+                "currency": tt.currency,
+                "capacity": tt.capacity,
+                "buckets": len(bucket_capacities(tt.capacity)),
+            }
+            for position, tt in enumerate(command.ticket_types)
+        ]
+        await conn.execute(ticket_types.insert(), rows)
+        await conn.execute(
+            inventory_buckets.insert(),
+            [
+                {"ticket_type_id": row["id"], "bucket": index, "capacity": size, "taken": 0}
+                for row in rows
+                for index, size in enumerate(bucket_capacities(row["capacity"]))
+            ],
+        )
+    return await get_partner_event(engine, partner_id=partner_id, event_id=event_id)

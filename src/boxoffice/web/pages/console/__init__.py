@@ -1,0 +1,1 @@
+"""The partner console: events, ticket types, publishing, live sales, orders and refunds."""
