@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from boxoffice.catalog.service import get_partner_event
@@ -113,19 +113,23 @@ async def authenticate_device(engine: AsyncEngine, key: str | None) -> Device:
         raise Unauthorized("send the gate device key as `Authorization: Bearer gdk_…`")
     key_hash = hash_secret(key)
 
-    async def read() -> Row[Any] | None:
+    async def read() -> tuple[Device, bool] | None:
         async with engine.connect() as conn:
-            return (
+            row = (
                 await conn.execute(
                     select(d.id, d.event_id, d.name, d.revoked_at).where(d.key_hash == key_hash)
                 )
             ).first()
+        if row is None:
+            return None
+        return Device(id=row.id, event_id=row.event_id, name=row.name), row.revoked_at is not None
 
     # Every gate request starts here, so a burst of scans meets an exhausted pool here first:
     # that is contention (retry, then 503), not a bug.
-    row = await with_retries(read, what="gate device lookup")
-    if row is None:
+    found = await with_retries(read, what="gate device lookup")
+    if found is None:
         raise Unauthorized("this gate device key is not valid")
-    if row.revoked_at is not None:
+    device, revoked = found
+    if revoked:
         raise Unauthorized("this gate device key was revoked")
-    return Device(id=row.id, event_id=row.event_id, name=row.name)
+    return device

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -223,9 +223,9 @@ async def _redeem(
 async def replay(ctx: CheckinContext, device: Device, nonce: str) -> Answer | None:
     """The recorded answer to this device's scan `nonce`, if it was recorded."""
 
-    async def read() -> Row[Any] | None:
+    async def read() -> Answer | None:
         async with ctx.engine.connect() as conn:
-            return (
+            row = (
                 await conn.execute(
                     select(s.id, s.result, s.reason, s.code, t.holder_name, t.ticket_type_id)
                     .add_columns(a.admitted_at, a.gate)
@@ -234,17 +234,17 @@ async def replay(ctx: CheckinContext, device: Device, nonce: str) -> Answer | No
                     .where(s.device_id == device.id, s.nonce == nonce)
                 )
             ).first()
+        if row is None:
+            return None
+        return Answer(
+            Result(row.result),
+            row.id,
+            row.code,
+            row.holder_name,
+            row.ticket_type_id,
+            first_scanned_at=row.admitted_at,
+            first_gate=row.gate,
+            reason=row.reason,
+        )
 
-    row = await with_retries(read, what="check-in replay")
-    if row is None:
-        return None
-    return Answer(
-        Result(row.result),
-        row.id,
-        row.code,
-        row.holder_name,
-        row.ticket_type_id,
-        first_scanned_at=row.admitted_at,
-        first_gate=row.gate,
-        reason=row.reason,
-    )
+    return await with_retries(read, what="check-in replay")

@@ -21,7 +21,9 @@ log = logging.getLogger("boxoffice.sales")
 
 T = TypeVar("T")
 
-TRANSIENT_SQLSTATES = frozenset({"40001", "40P01", "55P03", "57014"})
+# serialization failure, deadlock, lock timeout, statement cancelled (timeout), too many
+# connections, server starting up: all "try again shortly".
+TRANSIENT_SQLSTATES = frozenset({"40001", "40P01", "55P03", "57014", "53300", "57P03"})
 
 
 def is_transient(error: BaseException) -> bool:
