@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy import exc as sa_exc
@@ -70,6 +71,9 @@ EVENT_TERMS = (
     .where(_e.id == bindparam("event_id"))
 )
 INSERT_ORDER = orders.insert()
+_BY_KEY = select(o.id, o.status, o.request_fingerprint, o.response_status, o.response_body).where(
+    o.buyer_email == bindparam("buyer"), o.idempotency_key == bindparam("key")
+)
 INSERT_ITEMS = order_items.insert()
 
 
@@ -296,18 +300,14 @@ async def _record_refusal(
 async def replay(ctx: SalesContext, purchase: Purchase) -> tuple[str | None, PurchaseAnswer]:
     """The key was used before: the same request gets the first answer, another one a 409."""
     deadline = asyncio.get_running_loop().time() + ctx.in_flight_wait.total_seconds()
-    while True:
+    params = {"buyer": purchase.buyer, "key": purchase.idempotency_key}
+
+    async def read() -> Any:
         async with ctx.engine.connect() as conn:
-            row = (
-                await conn.execute(
-                    select(
-                        o.id, o.status, o.request_fingerprint, o.response_status, o.response_body
-                    ).where(
-                        o.buyer_email == purchase.buyer,
-                        o.idempotency_key == purchase.idempotency_key,
-                    )
-                )
-            ).one()
+            return (await conn.execute(_BY_KEY, params)).one()
+
+    while True:
+        row = await with_retries(read, what="replay")
         if row.request_fingerprint != purchase.fingerprint:
             raise IdempotencyKeyReused(
                 "this Idempotency-Key was already used with a different request body"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Integer, String, Text, bindparam, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -195,14 +196,17 @@ async def answer_pending(ctx: SalesContext, order: PendingOrder) -> PurchaseAnsw
 
 
 async def current_answer(ctx: SalesContext, order_id: str) -> PurchaseAnswer:
-    async with ctx.engine.connect() as conn:
-        row = (
-            await conn.execute(
-                select(o.status, o.response_status, o.response_body, o.total, o.currency).where(
-                    o.id == order_id
+    async def read() -> Any:
+        async with ctx.engine.connect() as conn:
+            return (
+                await conn.execute(
+                    select(o.status, o.response_status, o.response_body, o.total, o.currency).where(
+                        o.id == order_id
+                    )
                 )
-            )
-        ).one()
+            ).one()
+
+    row = await with_retries(read, what=f"read {order_id}")
     if row.response_status is not None:
         return responses.stored(row.response_status, row.response_body)
     return responses.pending(order_id=order_id, total=row.total, currency=row.currency)
