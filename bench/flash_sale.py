@@ -130,6 +130,21 @@ async def run_sale(url: str, gateway: Sandbox, *, buyers: int, tickets: int) -> 
     }
 
 
+def worker_rss_mb(server: ServeProcess) -> list[float]:
+    """Resident memory of the serve process and its worker processes, in MB."""
+    assert server.process is not None
+    pids = [server.process.pid]
+    children = Path(f"/proc/{server.process.pid}/task/{server.process.pid}/children")
+    if children.exists():
+        pids += [int(p) for p in children.read_text().split()]
+    sizes = []
+    for pid in pids:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                sizes.append(round(int(line.split()[1]) / 1024, 1))
+    return sizes
+
+
 def pgbench_ceiling(clients: int, seconds: int) -> float:
     """pgbench running the very inventory update of a hold, on one hot row."""
     subprocess.run(
@@ -144,7 +159,8 @@ def pgbench_ceiling(clients: int, seconds: int) -> float:
             "postgres",
             "-c",
             "DROP TABLE IF EXISTS bench_tt; CREATE TABLE bench_tt (id text primary key, "
-            "capacity int, held int, sold int); INSERT INTO bench_tt VALUES ('tt', 2000000000, 0, 0)",
+            "capacity int, held int, sold int); "
+            "INSERT INTO bench_tt VALUES ('tt', 2000000000, 0, 0)",
         ],
         check=True,
     )
@@ -212,6 +228,7 @@ async def main() -> None:
         ).start()
         try:
             figures = await run_sale(server.url, gateway, buyers=args.buyers, tickets=args.tickets)
+            figures["rss_mb"] = worker_rss_mb(server)
             engine = create_engine(database)
             intents, refunds = await fetch_ledger(gateway.url, gateway.key)
             report = await audit(

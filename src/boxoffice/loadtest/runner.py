@@ -166,7 +166,7 @@ class Crowd:
             raise QueueRefused(f"could not join the queue: {status}")
         token = place["place_token"]
         while not place.get("admitted"):
-            await asyncio.sleep(min(2.0, max(0.2, place.get("eta_seconds", 1) / 4)))
+            await asyncio.sleep(place.get("poll_after_seconds", 2.0))  # as the queue page does
             status, answer = await self._call(
                 http, "GET", path, via=buyer.index, headers={"Authorization": f"Bearer {token}"}
             )
@@ -207,8 +207,8 @@ class Crowd:
                         via=buyer.index + 1,
                     ),  # a double click may land elsewhere
                 )
-                same = (status, answer) == (twin_status, twin)
-                if not same and 409 not in (status, twin_status):
+                both_final = _final(status, answer) and _final(twin_status, twin)
+                if both_final and (status, answer) != (twin_status, twin):
                     self.result.duplicate_mismatches += 1
             else:
                 status, answer = await self._call(
@@ -225,8 +225,21 @@ class Crowd:
             again = await self._call(
                 http, "POST", "/api/v1/orders", json=body, headers=headers, via=buyer.index + 1
             )
-            if again != (status, answer):
+            if _final(status, answer) and _final(*again) and again != (status, answer):
                 self.result.replay_mismatches += 1
+
+
+def _final(status: int, answer: Any) -> bool:
+    """An answer the service stores for its key and must replay (not a transient refusal)."""
+    transient = {
+        "idempotency_key_in_progress",
+        "busy",
+        "waiting_room_unavailable",
+        "gateway_unavailable",
+        "rate_limited",
+        "waiting_room_pass_required",
+    }
+    return status < 500 and answer.get("code") not in transient
 
 
 def _json(raw: bytes) -> Any:

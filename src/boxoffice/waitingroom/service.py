@@ -8,13 +8,14 @@ it and keep selling.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from redis.exceptions import RedisError
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from boxoffice.db.tables import events
@@ -25,6 +26,7 @@ from boxoffice.errors import (
     Unauthorized,
     WaitingRoomUnavailable,
 )
+from boxoffice.sales.contention import with_retries
 from boxoffice.waitingroom import passes
 from boxoffice.waitingroom.store import Place, QueueStore
 
@@ -38,16 +40,30 @@ class WaitingRoom:
     place_ttl: timedelta = timedelta(hours=12)
 
 
+_QUEUED_EVENT = select(
+    events.c.status, events.c.waiting_room, events.c.sales_start, events.c.published_at
+).where(events.c.id == bindparam("event_id"))
+_EVENT_TTL_SECONDS = 5.0
+_event_cache: dict[str, tuple[float, Any]] = {}
+
+
 async def _queued_event(engine: AsyncEngine, event_id: str) -> Any:
-    e = events.c
-    async with engine.connect() as conn:
-        row = (
-            await conn.execute(
-                select(e.status, e.waiting_room, e.sales_start, e.published_at).where(
-                    e.id == event_id
-                )
-            )
-        ).first()
+    """The event's queue terms. Fixed once published, so kept a few seconds per process:
+    a rush of arrivals must not queue on database connections just to join Redis."""
+    cached = _event_cache.get(event_id)
+    if cached is not None and cached[0] > time.monotonic():
+        row = cached[1]
+    else:
+
+        async def read() -> Any:
+            async with engine.connect() as conn:
+                return (await conn.execute(_QUEUED_EVENT, {"event_id": event_id})).first()
+
+        row = await with_retries(read, what="queued event")
+        if row is not None and row.status == "on_sale":
+            if len(_event_cache) > 1024:
+                _event_cache.clear()
+            _event_cache[event_id] = (time.monotonic() + _EVENT_TTL_SECONDS, row)
     if row is None or row.status not in ("on_sale",):
         raise NotFound("no such event on sale")
     if not row.waiting_room:
@@ -103,6 +119,9 @@ async def _status(room: WaitingRoom, event_id: str, digest: str) -> dict[str, An
         "eta_seconds": round(place.eta_seconds, 1),
         "admission_rate": place.rate,
         "admitted": place.admitted,
+        # Server-paced polling: far back in the queue, asking often only burns capacity
+        # that admitted buyers need; close to the front, ask every second.
+        "poll_after_seconds": round(min(10.0, max(1.0, place.eta_seconds / 3)), 1),
     }
     if place.admitted:
         text, token = passes.issue(

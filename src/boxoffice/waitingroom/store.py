@@ -68,9 +68,17 @@ class QueueStore(Protocol):
 
 class RedisQueue:
     def __init__(self, url: str, *, default_rate: float) -> None:
-        self._redis = aioredis.Redis.from_url(
-            url, socket_timeout=2, socket_connect_timeout=2, decode_responses=True
+        # A bounded pool that waits for a free connection, rather than opening one per
+        # request in a rush; timeouts generous enough for a loaded event loop.
+        pool = aioredis.BlockingConnectionPool.from_url(
+            url,
+            max_connections=100,
+            timeout=5,
+            socket_timeout=5,
+            socket_connect_timeout=2,
+            decode_responses=True,
         )
+        self._redis = aioredis.Redis(connection_pool=pool)
         self._default_rate = default_rate
         self._advance = self._redis.register_script(_ADVANCE)
 

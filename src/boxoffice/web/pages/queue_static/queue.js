@@ -37,7 +37,7 @@
       });
       const answer = await response.json();
       if (!response.ok) throw new Error(answer.detail || "The queue did not answer.");
-      if (show(answer)) setTimeout(poll, 2000);
+      if (show(answer)) setTimeout(poll, 1000 * (answer.poll_after_seconds || 2));
     } catch (error) {
       $("queue-error").textContent = error.message + " Retrying…";
       setTimeout(poll, 5000);
@@ -58,7 +58,7 @@
       return;
     }
     localStorage.setItem(placeKey, answer.place_token);
-    if (show(answer)) setTimeout(poll, 2000);
+    if (show(answer)) setTimeout(poll, 1000 * (answer.poll_after_seconds || 2));
   });
 
   if (localStorage.getItem(placeKey)) poll();

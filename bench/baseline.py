@@ -1,0 +1,128 @@
+"""Baselines for the flash-sale figures, measured with the same load generator on the same box.
+
+- a bare ASGI endpoint (`/healthz` of `boxoffice serve`: routing, middleware, JSON, no I/O);
+- a repeat view of a ticket page answered 304 from its ETag (issue 5: "costs almost nothing").
+
+    python bench/baseline.py --seconds 5 --concurrency 200
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.support.processes import ServeProcess  # noqa: E402
+from tests.support.sandbox import Sandbox  # noqa: E402
+
+from bench.flash_sale import fresh_database  # noqa: E402
+
+
+async def hammer(url: str, *, seconds: float, concurrency: int, headers: dict[str, str]) -> float:
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    done = 0
+    async with aiohttp.ClientSession(connector=connector) as http:
+        deadline = time.perf_counter() + seconds
+
+        async def worker() -> None:
+            nonlocal done
+            while time.perf_counter() < deadline:
+                async with http.get(url, headers=headers) as response:
+                    await response.read()
+                    assert response.status in (200, 304), response.status
+                done += 1
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        return done / (time.perf_counter() - started)
+
+
+async def ticket_page(base: str, gateway: Sandbox) -> tuple[str, str]:
+    async with aiohttp.ClientSession(base) as http:
+        async with http.post("/api/v1/partners", json={"name": "B", "email": "b@example.com"}) as r:
+            auth = {"Authorization": f"Bearer {(await r.json())['api_key']}"}
+        body = {
+            "name": "E",
+            "venue": "V",
+            "starts_at": "2031-01-01T20:00:00Z",
+            "ticket_types": [{"name": "A", "price": 100, "currency": "BRL", "capacity": 10}],
+        }
+        async with http.post("/api/v1/events", json=body, headers=auth) as r:
+            event = await r.json()
+        async with http.post(f"/api/v1/events/{event['id']}/publish", headers=auth) as r:
+            await r.read()
+        order = {
+            "event_id": event["id"],
+            "items": [{"ticket_type_id": event["ticket_types"][0]["id"], "quantity": 1}],
+            "buyer": {"email": "x@example.com", "name": "X"},
+            "payment_method": (await gateway.tokenise_many(1))[0],
+        }
+        async with http.post(
+            "/api/v1/orders", json=order, headers={"Idempotency-Key": uuid.uuid4().hex}
+        ) as r:
+            paid = await r.json()
+        url = paid["tickets"][0]["url"]
+        async with http.get(url) as r:
+            etag = r.headers["ETag"]
+        return url, etag
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument("--concurrency", type=int, default=200)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="boxoffice-baseline-"))
+    gateway = Sandbox(work / "acquirer").start()
+    server = ServeProcess(
+        env={
+            "BOXOFFICE_DATABASE_URL": await fresh_database("boxoffice_baseline"),
+            "BOXOFFICE_GATEWAY_URL": gateway.url,
+            "BOXOFFICE_SECRET_KEY": "bench-secret-key-0123456789",
+            "BOXOFFICE_DATA_DIR": str(work),
+            "BOXOFFICE_LOG_LEVEL": "WARNING",
+        },
+        log_path=work / "serve.log",
+    ).start()
+    try:
+        health = await hammer(
+            f"{server.url}/healthz", seconds=args.seconds, concurrency=args.concurrency, headers={}
+        )
+        path, etag = await ticket_page(server.url, gateway)
+        repeat = await hammer(
+            f"{server.url}{path}",
+            seconds=args.seconds,
+            concurrency=args.concurrency,
+            headers={"If-None-Match": etag},
+        )
+        fresh = await hammer(
+            f"{server.url}{path}", seconds=args.seconds, concurrency=args.concurrency, headers={}
+        )
+    finally:
+        server.stop()
+        gateway.stop()
+    print(
+        json.dumps(
+            {
+                "healthz_per_second": round(health, 1),
+                "ticket_page_304_per_second": round(repeat, 1),
+                "ticket_page_200_per_second": round(fresh, 1),
+                "concurrency": args.concurrency,
+                "workers": 1,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
