@@ -16,7 +16,13 @@ from boxoffice.capacity.plan import Costs, Sale, plan
 # Measured with `boxoffice loadtest` on the reference machine (2 shared cores, PostgreSQL,
 # sandbox gateway with 50 ms latency); see docs/benchmarks.md. Replace with your own
 # deployment's figures: `boxoffice capacity --from-loadtest report.json`.
-REFERENCE = Costs(purchases_per_second_per_worker=160.0, p99_ms=2500.0)
+REFERENCE = Costs(
+    purchases_per_second_per_worker=250.0,
+    p99_ms=1800.0,
+    requests_per_purchase=1.1,
+    bytes_per_request=1500,
+    database_purchases_per_second=2000.0,
+)
 
 
 def costs_from_loadtest(path: Path, workers: int) -> Costs:
