@@ -17,6 +17,7 @@ that the reconciler settles by asking the gateway.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -50,6 +51,7 @@ from boxoffice.sales.rules import request_fingerprint as fingerprint_of
 from boxoffice.sales.settlement import PendingOrder
 from boxoffice.waitingroom import service as waitingroom_service
 
+log = logging.getLogger("boxoffice.sales")
 o = orders.c
 _e, _tt = events.c, ticket_types.c
 
@@ -122,12 +124,18 @@ async def place_order(ctx: SalesContext, purchase: Purchase) -> tuple[str | None
         currency=order.currency,
         payment_method=purchase.command.payment_method,
     )
-    if isinstance(outcome, Approved):
-        return order.id, await settlement.confirm(ctx, order, intent_id=outcome.intent_id)
-    if isinstance(outcome, Declined):
-        return order.id, await settlement.decline(
-            ctx, order, code=outcome.code, message=outcome.message
-        )
+    try:
+        if isinstance(outcome, Approved):
+            return order.id, await settlement.confirm(ctx, order, intent_id=outcome.intent_id)
+        if isinstance(outcome, Declined):
+            return order.id, await settlement.decline(
+                ctx, order, code=outcome.code, message=outcome.message
+            )
+    except Exception:
+        # The card network has answered, but we could not record it (database down or
+        # saturated). Never answer an error once money may have moved: the order is still
+        # pending, and the reconciler settles it with the gateway's answer.
+        log.exception("could not settle order %s after the gateway answered", order.id)
     return order.id, await settlement.answer_pending(ctx, order)
 
 
