@@ -19,11 +19,9 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from boxoffice.catalog.commands import NewEvent
-from boxoffice.catalog.service import DRAFT, get_partner_event
+from boxoffice.catalog.service import DRAFT, get_partner_event, insert_ticket_types
 from boxoffice.db.tables import events, inventory_buckets, ticket_types
 from boxoffice.errors import Conflict
-from boxoffice.ids import new_id
-from boxoffice.sales.inventory import bucket_capacities
 
 
 class NotEditable(Conflict):
@@ -61,26 +59,5 @@ async def update_draft_event(
             delete(inventory_buckets).where(inventory_buckets.c.ticket_type_id.in_(old_types))
         )
         await conn.execute(delete(ticket_types).where(ticket_types.c.event_id == event_id))
-        rows: list[dict[str, Any]] = [
-            {
-                "id": new_id("tt"),
-                "event_id": event_id,
-                "position": position,
-                "name": tt.name,
-                "price": tt.price,
-                "currency": tt.currency,
-                "capacity": tt.capacity,
-                "buckets": len(bucket_capacities(tt.capacity)),
-            }
-            for position, tt in enumerate(command.ticket_types)
-        ]
-        await conn.execute(ticket_types.insert(), rows)
-        await conn.execute(
-            inventory_buckets.insert(),
-            [
-                {"ticket_type_id": row["id"], "bucket": index, "capacity": size, "taken": 0}
-                for row in rows
-                for index, size in enumerate(bucket_capacities(row["capacity"]))
-            ],
-        )
+        await insert_ticket_types(conn, event_id=event_id, ticket_types_=command.ticket_types)
     return await get_partner_event(engine, partner_id=partner_id, event_id=event_id)

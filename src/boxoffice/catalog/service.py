@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from boxoffice.catalog.commands import NewEvent, NewPartner
+from boxoffice.catalog.commands import NewEvent, NewPartner, NewTicketType
 from boxoffice.db.tables import (
     events,
     inventory_buckets,
@@ -85,29 +85,36 @@ async def create_event(
                 created_at=created,
             )
         )
-        rows: list[dict[str, Any]] = [
-            {
-                "id": new_id("tt"),
-                "event_id": event_id,
-                "position": position,
-                "name": tt.name,
-                "price": tt.price,
-                "currency": tt.currency,
-                "capacity": tt.capacity,
-                "buckets": len(bucket_capacities(tt.capacity)),
-            }
-            for position, tt in enumerate(command.ticket_types)
-        ]
-        await conn.execute(ticket_types.insert(), rows)
-        await conn.execute(
-            inventory_buckets.insert(),
-            [
-                {"ticket_type_id": row["id"], "bucket": index, "capacity": size, "taken": 0}
-                for row in rows
-                for index, size in enumerate(bucket_capacities(row["capacity"]))
-            ],
-        )
+        await insert_ticket_types(conn, event_id=event_id, ticket_types_=command.ticket_types)
         return await _load_event(conn, event_id)
+
+
+async def insert_ticket_types(
+    conn: AsyncConnection, *, event_id: str, ticket_types_: list[NewTicketType]
+) -> None:
+    """Write an event's ticket types with their capacity split into inventory buckets."""
+    rows: list[dict[str, Any]] = [
+        {
+            "id": new_id("tt"),
+            "event_id": event_id,
+            "position": position,
+            "name": tt.name,
+            "price": tt.price,
+            "currency": tt.currency,
+            "capacity": tt.capacity,
+            "buckets": len(bucket_capacities(tt.capacity)),
+        }
+        for position, tt in enumerate(ticket_types_)
+    ]
+    await conn.execute(ticket_types.insert(), rows)
+    await conn.execute(
+        inventory_buckets.insert(),
+        [
+            {"ticket_type_id": row["id"], "bucket": index, "capacity": size, "taken": 0}
+            for row in rows
+            for index, size in enumerate(bucket_capacities(row["capacity"]))
+        ],
+    )
 
 
 async def publish_event(engine: AsyncEngine, *, partner_id: str, event_id: str) -> dict[str, Any]:
