@@ -19,7 +19,12 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from boxoffice.catalog.commands import NewEvent
-from boxoffice.catalog.service import DRAFT, get_partner_event, insert_ticket_types
+from boxoffice.catalog.service import (
+    DRAFT,
+    event_fields,
+    get_partner_event,
+    insert_ticket_types,
+)
 from boxoffice.db.tables import events, inventory_buckets, ticket_types
 from boxoffice.errors import Conflict
 
@@ -41,16 +46,7 @@ async def update_draft_event(
                 events.c.partner_id == partner_id,
                 events.c.status == DRAFT,
             )
-            .values(
-                name=command.name,
-                venue=command.venue,
-                starts_at=command.starts_at,
-                per_buyer_limit=command.per_buyer_limit,
-                sales_start=command.sales_start,
-                sales_end=command.sales_end,
-                waiting_room=command.waiting_room,
-                rotating_qr=command.rotating_qr,
-            )
+            .values(**event_fields(command))
         )
         if changed.rowcount != 1:
             raise NotEditable("the event is no longer a draft: it can no longer be edited")

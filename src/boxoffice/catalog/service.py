@@ -73,20 +73,27 @@ async def create_event(
             events.insert().values(
                 id=event_id,
                 partner_id=partner_id,
-                name=command.name,
-                venue=command.venue,
-                starts_at=command.starts_at,
-                per_buyer_limit=command.per_buyer_limit,
-                sales_start=command.sales_start,
-                sales_end=command.sales_end,
-                waiting_room=command.waiting_room,
-                rotating_qr=command.rotating_qr,
+                **event_fields(command),
                 status=DRAFT,
                 created_at=created,
             )
         )
         await insert_ticket_types(conn, event_id=event_id, ticket_types_=command.ticket_types)
         return await _load_event(conn, event_id)
+
+
+def event_fields(command: NewEvent) -> dict[str, Any]:
+    """The columns a partner sets on an event: one list for creating and editing it."""
+    return {
+        "name": command.name,
+        "venue": command.venue,
+        "starts_at": command.starts_at,
+        "per_buyer_limit": command.per_buyer_limit,
+        "sales_start": command.sales_start,
+        "sales_end": command.sales_end,
+        "waiting_room": command.waiting_room,
+        "rotating_qr": command.rotating_qr,
+    }
 
 
 async def insert_ticket_types(
