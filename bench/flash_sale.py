@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -23,6 +24,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import aiohttp
@@ -34,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 from tests.support.processes import ServeProcess  # noqa: E402
 from tests.support.sandbox import Sandbox  # noqa: E402
 
+from bench import cpu  # noqa: E402
 from boxoffice.db.engine import create_engine  # noqa: E402
 from boxoffice.db.migrate import upgrade  # noqa: E402
 from boxoffice.sales.audit import audit, fetch_ledger  # noqa: E402
@@ -58,6 +61,26 @@ def percentile(values: list[float], q: float) -> float:
         return float("nan")
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def classifier(server: ServeProcess, gateway: Sandbox) -> Callable[[int, str, int], str]:
+    assert server.process is not None
+    assert gateway.process is not None
+    groups = {server.process.pid: "service", gateway.process.pid: "acquirer"}
+    me = os.getpid()
+
+    def classify(pid: int, name: str, pgid: int) -> str:
+        if pid == me:
+            return "load generator"
+        if pgid in groups:
+            return groups[pgid]
+        if name.startswith("postgres") or name.startswith("postmaster"):
+            return "postgresql"
+        if name.startswith("redis"):
+            return "redis"
+        return "other"
+
+    return classify
 
 
 async def run_sale(url: str, gateway: Sandbox, *, buyers: int, tickets: int) -> dict[str, object]:
@@ -203,6 +226,11 @@ async def main() -> None:
     parser.add_argument("--tickets", type=int, default=2000)
     parser.add_argument("--latency-ms", type=int, default=50)
     parser.add_argument("--pgbench", action="store_true")
+    parser.add_argument(
+        "--profile",
+        metavar="PREFIX",
+        help="py-spy the service during the sale; writes PREFIX-<workers>.txt (pip install py-spy)",
+    )
     args = parser.parse_args()
     results: dict[str, object] = {
         "buyers": args.buyers,
@@ -227,7 +255,38 @@ async def main() -> None:
             workers=workers,
         ).start()
         try:
+            classify = classifier(server, gateway)
+            spy = None
+            if args.profile:
+                assert server.process is not None
+                spy = subprocess.Popen(  # noqa: ASYNC220 (a profiler, started once)
+                    [
+                        "py-spy",
+                        "record",
+                        "--subprocesses",
+                        "--nonblocking",
+                        "--format",
+                        "raw",
+                        "--rate",
+                        "50",
+                        "--pid",
+                        str(server.process.pid),
+                        "--output",
+                        f"{args.profile}-{workers}.txt",
+                    ],
+                    stdout=subprocess.DEVNULL,
+                )
+            cpu_before, busy_before = cpu.snapshot(classify), cpu.machine_busy_seconds()
             figures = await run_sale(server.url, gateway, buyers=args.buyers, tickets=args.tickets)
+            if spy is not None:
+                spy.send_signal(signal.SIGINT)
+                spy.wait(timeout=60)
+            cpu_after, busy_after = cpu.snapshot(classify), cpu.machine_busy_seconds()
+            confirmed = int(figures["confirmed"])  # type: ignore[call-overload]
+            figures["cpu_ms_per_purchase"] = cpu.per_unit_ms(cpu_before, cpu_after, confirmed)
+            figures["machine_busy_ms_per_purchase"] = round(
+                (busy_after - busy_before) * 1000 / max(1, confirmed), 2
+            )
             figures["rss_mb"] = worker_rss_mb(server)
             engine = create_engine(database)
             intents, refunds = await fetch_ledger(gateway.url, gateway.key)

@@ -25,6 +25,7 @@ from boxoffice.mail import worker as mail_worker  # tickets (issue 5)
 from boxoffice.payments.gateway import PaymentGateway, StripeGateway
 from boxoffice.sales import reconciler
 from boxoffice.sales.context import SalesContext, utc_now
+from boxoffice.sales.hotpath import PostgresHotPath
 from boxoffice.services import Services
 from boxoffice.tickets.codes import CodeBook
 from boxoffice.tickets.issuance import SerialBlocks
@@ -84,6 +85,7 @@ def build_sales(
         charge_deadline=timedelta(seconds=settings.resolved_charge_deadline_seconds),
         hold_ttl=timedelta(seconds=settings.hold_seconds),
         waiting_room=waiting_room,
+        hot_path=PostgresHotPath(engine) if engine.dialect.name == "postgresql" else None,
     )
 
 

@@ -30,8 +30,12 @@ def create_engine(
     if backend == "sqlite":
         return _sqlite_engine(url, echo=echo)
     kwargs: dict[str, Any] = {
+        # A fixed pool, no overflow: overflow connections are closed as soon as they are
+        # returned to a full pool, and under a rush that meant a new connection (a new
+        # PostgreSQL backend, TLS, type introspection) every few requests: PostgreSQL's CPU
+        # per purchase doubled. Requests beyond the pool wait their turn (pool_timeout).
         "pool_size": pool_size,
-        "max_overflow": pool_size,
+        "max_overflow": 0,
         "pool_pre_ping": False,
         "pool_timeout": 10,
         "echo": echo,

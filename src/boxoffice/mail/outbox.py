@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -43,33 +44,33 @@ class Claimed:
     resend: bool
 
 
+def ticket_email_row(*, order_id: str, now: datetime) -> dict[str, Any]:
+    """The row that queues a just-confirmed order's tickets e-mail (one per order)."""
+    return _row(order_id=order_id, dedupe_key=f"{TICKETS}:{order_id}", now=now)
+
+
 async def enqueue_ticket_email(conn: AsyncConnection, *, order_id: str, now: datetime) -> None:
     """Queue the tickets e-mail of a just-confirmed order, in the caller's transaction."""
-    await _enqueue(conn, order_id=order_id, dedupe_key=f"{TICKETS}:{order_id}", now=now)
+    await conn.execute(_INSERT, ticket_email_row(order_id=order_id, now=now))
 
 
 async def enqueue_resend(conn: AsyncConnection, *, order_id: str, now: datetime) -> str:
     """Queue the tickets e-mail once more (support or the partner asked); returns the row id."""
-    return await _enqueue(
-        conn, order_id=order_id, dedupe_key=f"resend:{order_id}:{new_id('rs')}", now=now
-    )
+    row = _row(order_id=order_id, dedupe_key=f"resend:{order_id}:{new_id('rs')}", now=now)
+    await conn.execute(_INSERT, row)
+    return str(row["id"])
 
 
-async def _enqueue(conn: AsyncConnection, *, order_id: str, dedupe_key: str, now: datetime) -> str:
-    row_id = new_id("mail")
-    await conn.execute(
-        _INSERT,
-        {
-            "id": row_id,
-            "kind": TICKETS,
-            "order_id": order_id,
-            "dedupe_key": dedupe_key,
-            "created_at": now,
-            "attempts": 0,
-            "next_attempt_at": now,
-        },
-    )
-    return row_id
+def _row(*, order_id: str, dedupe_key: str, now: datetime) -> dict[str, Any]:
+    return {
+        "id": new_id("mail"),
+        "kind": TICKETS,
+        "order_id": order_id,
+        "dedupe_key": dedupe_key,
+        "created_at": now,
+        "attempts": 0,
+        "next_attempt_at": now,
+    }
 
 
 def _claimable(now: datetime) -> list[ColumnElement[bool]]:

@@ -29,6 +29,8 @@ TRANSIENT_SQLSTATES = frozenset({"40001", "40P01", "55P03", "57014", "53300", "5
 def is_transient(error: BaseException) -> bool:
     if isinstance(error, sa_exc.TimeoutError):  # pool exhausted
         return True
+    if getattr(error, "sqlstate", None) in TRANSIENT_SQLSTATES:  # asyncpg, used directly
+        return True
     if not isinstance(error, sa_exc.DBAPIError) or isinstance(error, sa_exc.IntegrityError):
         return False
     original = error.orig

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from boxoffice.ids import derived_token
 from boxoffice.payments.gateway import PaymentGateway
+from boxoffice.sales.hotpath import PostgresHotPath
 from boxoffice.sales.inventory import InventoryGuard
 from boxoffice.tickets.codes import CodeBook
 from boxoffice.tickets.issuance import SerialBlocks
@@ -35,6 +36,8 @@ class SalesContext:
     # How long a repeated request waits for the first one with its key to finish.
     in_flight_wait: timedelta = timedelta(seconds=5)
     inventory: InventoryGuard = field(default_factory=InventoryGuard)
+    # PostgreSQL's one-round-trip hold and confirm (boxoffice.sales.hotpath); None on SQLite.
+    hot_path: PostgresHotPath | None = None
     waiting_room: WaitingRoom | None = None
     # Per-process cache of published events' sale terms (boxoffice.sales.purchase).
     terms_cache: dict[str, Any] = field(default_factory=dict)

@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import time
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from boxoffice.db.tables import events, order_items, orders, ticket_types
 from boxoffice.errors import (
@@ -41,12 +41,13 @@ from boxoffice.errors import (
 from boxoffice.ids import new_id
 from boxoffice.money import MAX_ORDER_TOTAL_MINOR
 from boxoffice.payments.gateway import Approved, Declined
-from boxoffice.sales import allowance, inventory, responses, settlement
+from boxoffice.sales import allowance, hotpath, inventory, responses, settlement
 from boxoffice.sales.commands import PlaceOrder
 from boxoffice.sales.contention import with_retries
 from boxoffice.sales.context import SalesContext
+from boxoffice.sales.inventory import Allocation
 from boxoffice.sales.responses import PurchaseAnswer
-from boxoffice.sales.rules import OrderStatus, SaleWindow, merge_items, normalise_email
+from boxoffice.sales.rules import HoldPlan, OrderStatus, SaleWindow, merge_items, normalise_email
 from boxoffice.sales.rules import request_fingerprint as fingerprint_of
 from boxoffice.sales.settlement import PendingOrder
 from boxoffice.waitingroom import service as waitingroom_service
@@ -140,84 +141,130 @@ async def place_order(ctx: SalesContext, purchase: Purchase) -> tuple[str | None
 
 
 async def _hold(ctx: SalesContext, purchase: Purchase, order_id: str) -> PendingOrder:
+    plan = await _plan(ctx, purchase, order_id)
+    if ctx.hot_path is not None:
+        try:
+            first = [random.randrange(plan.buckets[tt]) for tt, _ in plan.lines]
+            allocations = await ctx.hot_path.hold(plan, first_buckets=first)
+        except hotpath.DuplicateKey as duplicate:
+            raise _KeyTaken from duplicate
+        except hotpath.BuyerLimitReached as refused:
+            raise _Refused(_limit_error(plan.limit or 0)) from refused
+        if allocations is not None:
+            return _pending(plan, allocations)
+    return await _hold_in_transaction(ctx, plan)
+
+
+async def _plan(ctx: SalesContext, purchase: Purchase, order_id: str) -> HoldPlan:
+    """Every check that needs no lock: the event's terms, the queue, prices, window, limit."""
     command = purchase.command
     lines = merge_items([(item.ticket_type_id, item.quantity) for item in command.items])
-    quantity = sum(q for _, q in lines)
-    async with ctx.engine.begin() as conn:
-        window, limit, prices, buckets, queued = await _event_terms(ctx, conn, command.event_id)
-        if queued:
-            await _check_admission(ctx, purchase)
-        for index, (ticket_type_id, _) in enumerate(lines):
-            if ticket_type_id not in prices:
-                raise InvalidRequest(
-                    f"ticket type {ticket_type_id!r} is not part of this event",
-                    field=f"items[{index}].ticket_type_id",
-                )
-        currencies = {currency for _, currency in prices.values()}
-        currency = currencies.pop() if len(currencies) == 1 else "XXX"
-        total = sum(prices[tt][0] * q for tt, q in lines)
-        if total > MAX_ORDER_TOTAL_MINOR:
-            raise InvalidRequest("the order total is too large", field="items")
-        now = ctx.clock()
-        if (reason := window.refusal(now)) is not None:
-            raise _Refused(NotOnSale(reason))
-        if limit is not None and quantity > limit:
-            raise _Refused(_limit_error(limit))
-        try:
-            await conn.execute(
-                INSERT_ORDER,
-                {
-                    "id": order_id,
-                    "event_id": command.event_id,
-                    "buyer_email": purchase.buyer,
-                    "buyer_name": command.buyer.name,
-                    "status": OrderStatus.PENDING,
-                    "total": total,
-                    "currency": currency,
-                    "payment_method": command.payment_method,
-                    "idempotency_key": purchase.idempotency_key,
-                    "request_fingerprint": purchase.fingerprint,
-                    "created_at": now,
-                    "updated_at": now,
-                },
+    window, limit, prices, buckets, queued = await _event_terms(ctx, command.event_id)
+    if queued:
+        await _check_admission(ctx, purchase)
+    for index, (ticket_type_id, _) in enumerate(lines):
+        if ticket_type_id not in prices:
+            raise InvalidRequest(
+                f"ticket type {ticket_type_id!r} is not part of this event",
+                field=f"items[{index}].ticket_type_id",
             )
-        except sa_exc.IntegrityError as duplicate:
-            raise _KeyTaken from duplicate
-        if limit is not None and not await allowance.take(
-            conn, event_id=command.event_id, buyer=purchase.buyer, quantity=quantity, limit=limit
-        ):
-            raise _Refused(_limit_error(limit))
-        allocations: dict[str, str] = {}
-        for ticket_type_id, q in lines:
-            taken = await ctx.inventory.hold(
-                conn, ticket_type_id=ticket_type_id, quantity=q, buckets=buckets[ticket_type_id]
-            )
-            if taken is None:
-                raise _Refused(SoldOut("not enough tickets left", ticket_type_id=ticket_type_id))
-            allocations[ticket_type_id] = inventory.encode(taken)
-        await conn.execute(
-            INSERT_ITEMS,
-            [
-                {
-                    "order_id": order_id,
-                    "ticket_type_id": tt,
-                    "quantity": q,
-                    "unit_price": prices[tt][0],
-                    "buckets": allocations[tt],
-                }
-                for tt, q in lines
-            ],
-        )
-    return PendingOrder(
-        id=order_id,
+    currencies = {currency for _, currency in prices.values()}
+    total = sum(prices[tt][0] * q for tt, q in lines)
+    if total > MAX_ORDER_TOTAL_MINOR:
+        raise InvalidRequest("the order total is too large", field="items")
+    plan = HoldPlan(
+        order_id=order_id,
         event_id=command.event_id,
         buyer_email=purchase.buyer,
         buyer_name=command.buyer.name,
         lines=lines,
+        unit_prices={tt: prices[tt][0] for tt, _ in lines},
+        buckets={tt: buckets[tt] for tt, _ in lines},
         total=total,
-        currency=currency,
-        has_limit=limit is not None,
-        allocations=allocations,
+        currency=currencies.pop() if len(currencies) == 1 else "XXX",
+        payment_method=command.payment_method,
+        idempotency_key=purchase.idempotency_key,
+        fingerprint=purchase.fingerprint,
+        limit=limit,
+        now=ctx.clock(),
+    )
+    if (reason := window.refusal(plan.now)) is not None:
+        raise _Refused(NotOnSale(reason))
+    if limit is not None and plan.quantity > limit:
+        raise _Refused(_limit_error(limit))
+    return plan
+
+
+async def _hold_in_transaction(ctx: SalesContext, plan: HoldPlan) -> PendingOrder:
+    """The general hold, on every backend: one transaction of conditional statements.
+
+    Lock order: seats, then the buyer's allowance (as boxoffice_hold on PostgreSQL).
+    """
+    async with ctx.engine.begin() as conn:
+        try:
+            await conn.execute(
+                INSERT_ORDER,
+                {
+                    "id": plan.order_id,
+                    "event_id": plan.event_id,
+                    "buyer_email": plan.buyer_email,
+                    "buyer_name": plan.buyer_name,
+                    "status": OrderStatus.PENDING,
+                    "total": plan.total,
+                    "currency": plan.currency,
+                    "payment_method": plan.payment_method,
+                    "idempotency_key": plan.idempotency_key,
+                    "request_fingerprint": plan.fingerprint,
+                    "created_at": plan.now,
+                    "updated_at": plan.now,
+                },
+            )
+        except sa_exc.IntegrityError as duplicate:
+            raise _KeyTaken from duplicate
+        allocations: dict[str, Allocation] = {}
+        for ticket_type_id, q in plan.lines:
+            buckets = plan.buckets[ticket_type_id]
+            taken = await ctx.inventory.hold(
+                conn, ticket_type_id=ticket_type_id, quantity=q, buckets=buckets
+            )
+            if taken is None:
+                raise _Refused(SoldOut("not enough tickets left", ticket_type_id=ticket_type_id))
+            allocations[ticket_type_id] = taken
+        if plan.limit is not None and not await allowance.take(
+            conn,
+            event_id=plan.event_id,
+            buyer=plan.buyer_email,
+            quantity=plan.quantity,
+            limit=plan.limit,
+        ):
+            raise _Refused(_limit_error(plan.limit))
+        await conn.execute(
+            INSERT_ITEMS,
+            [
+                {
+                    "order_id": plan.order_id,
+                    "ticket_type_id": tt,
+                    "quantity": q,
+                    "unit_price": plan.unit_prices[tt],
+                    "buckets": inventory.encode(allocations[tt]),
+                }
+                for tt, q in plan.lines
+            ],
+        )
+    return _pending(plan, allocations)
+
+
+def _pending(plan: HoldPlan, allocations: dict[str, Allocation]) -> PendingOrder:
+    return PendingOrder(
+        id=plan.order_id,
+        event_id=plan.event_id,
+        buyer_email=plan.buyer_email,
+        buyer_name=plan.buyer_name,
+        lines=plan.lines,
+        total=plan.total,
+        currency=plan.currency,
+        has_limit=plan.limit is not None,
+        allocations={tt: inventory.encode(taken) for tt, taken in allocations.items()},
     )
 
 
@@ -230,7 +277,7 @@ TERMS_TTL_SECONDS = 5.0
 TERMS_CACHE_SIZE = 1024
 
 
-async def _event_terms(ctx: SalesContext, conn: AsyncConnection, event_id: str) -> EventTerms:
+async def _event_terms(ctx: SalesContext, event_id: str) -> EventTerms:
     """What an order for this event must respect: window, limit, prices, buckets, queue.
 
     Terms of an event on sale are fixed once it is published (prices, capacity split,
@@ -241,7 +288,8 @@ async def _event_terms(ctx: SalesContext, conn: AsyncConnection, event_id: str) 
     if cached is not None and cached[0] > time.monotonic():
         hit: EventTerms = cached[1]
         return hit
-    rows = (await conn.execute(EVENT_TERMS, {"event_id": event_id})).all()
+    async with ctx.engine.connect() as conn:
+        rows = (await conn.execute(EVENT_TERMS, {"event_id": event_id})).all()
     if not rows:
         raise NotFound("no such event")
     first = rows[0]

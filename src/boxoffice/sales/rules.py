@@ -71,3 +71,27 @@ def merge_items(items: list[tuple[str, int]]) -> list[tuple[str, int]]:
     for ticket_type_id, quantity in items:
         merged[ticket_type_id] = merged.get(ticket_type_id, 0) + quantity
     return sorted(merged.items())
+
+
+@dataclass(frozen=True, slots=True)
+class HoldPlan:
+    """An order that passed every check needing no lock: exactly what its hold must write."""
+
+    order_id: str
+    event_id: str
+    buyer_email: str
+    buyer_name: str
+    lines: list[tuple[str, int]]  # (ticket_type_id, quantity), merged and sorted by id
+    unit_prices: dict[str, int]
+    buckets: dict[str, int]  # how many inventory buckets each ticket type is split into
+    total: int
+    currency: str
+    payment_method: str
+    idempotency_key: str
+    fingerprint: str
+    limit: int | None  # tickets per buyer for the event, if it has a limit
+    now: datetime
+
+    @property
+    def quantity(self) -> int:
+        return sum(quantity for _, quantity in self.lines)

@@ -73,29 +73,40 @@ async def confirm(ctx: SalesContext, order: PendingOrder, *, intent_id: str) -> 
 
     async def attempt() -> PurchaseAnswer | None:
         now = ctx.clock()
+        planned = plan_tickets(
+            serials=serials,
+            code_book=ctx.code_book,
+            lines=order.lines,
+            holder_name=order.buyer_name,
+        )
+        answer = responses.paid(
+            order_id=order.id,
+            total=order.total,
+            currency=order.currency,
+            tickets=[
+                {
+                    "id": t.id,
+                    "code": t.code,
+                    "ticket_type_id": t.ticket_type_id,
+                    "holder_name": t.holder_name,
+                }
+                for t in planned
+            ],
+        )
+        if ctx.hot_path is not None:
+            won = await ctx.hot_path.confirm(
+                order_id=order.id,
+                intent_id=intent_id,
+                holder_name=order.buyer_name,
+                planned=planned,
+                answer_status=answer.status,
+                answer_body=answer.dump(),
+                now=now,
+            )
+            return answer if won else None
         try:
             async with ctx.engine.begin() as conn:
-                planned = plan_tickets(
-                    serials=serials,
-                    code_book=ctx.code_book,
-                    lines=order.lines,
-                    holder_name=order.buyer_name,
-                )
-                answer = responses.paid(
-                    order_id=order.id,
-                    total=order.total,
-                    currency=order.currency,
-                    tickets=[
-                        {
-                            "id": t.id,
-                            "code": t.code,
-                            "ticket_type_id": t.ticket_type_id,
-                            "holder_name": t.holder_name,
-                        }
-                        for t in planned
-                    ],
-                )
-                won = await conn.execute(
+                won_row = await conn.execute(
                     _SETTLE,
                     {
                         "order_id": order.id,
@@ -107,7 +118,7 @@ async def confirm(ctx: SalesContext, order: PendingOrder, *, intent_id: str) -> 
                         "rb": answer.dump(),
                     },
                 )
-                if won.rowcount != 1:
+                if won_row.rowcount != 1:
                     raise _LostRace
                 # The seats stay taken in their buckets: paid or pending, they are gone
                 # from sale, so confirming never touches the contended inventory rows.

@@ -28,7 +28,7 @@ router = APIRouter(prefix="/api/v1", tags=["check-in"])
 GZIP_FROM_BYTES = 4096
 
 
-def checkin_context(request: Request) -> CheckinContext:
+async def checkin_context(request: Request) -> CheckinContext:
     context: CheckinContext = request.app.state.checkin
     return context
 
