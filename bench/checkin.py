@@ -18,6 +18,7 @@ from pathlib import Path
 
 import aiohttp
 import asyncpg
+import uvloop
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -220,4 +221,6 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    # uvloop (installed with uvicorn[standard]) for the load generator too: on the default
+    # loop the generator alone took ~40 % more CPU per purchase from the shared cores.
+    uvloop.run(main())

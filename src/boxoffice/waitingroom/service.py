@@ -106,6 +106,25 @@ async def status(room: WaitingRoom, *, event_id: str, place_token: str | None) -
     return await _status(room, event_id, token.buyer_digest)
 
 
+POLL_AT_MOST_EVERY_SECONDS = 1.0
+POLL_AT_LEAST_EVERY_SECONDS = 30.0
+
+
+def poll_after_seconds(eta_seconds: float) -> float:
+    """When a waiting buyer should ask again: about a second before their turn.
+
+    Server-paced polling, because polls run on the same cores as purchases. The
+    admission frontier moves at a known rate, so the ETA is a good forecast: asking
+    one second before it costs about two polls per buyer, where "every second near
+    the front, a third of the ETA further back" cost about ten per admission (each
+    admitted buyer paid for the polls of everyone behind). At most every 30 s, so a
+    changed admission rate reaches everyone within that; the page counts down between.
+    """
+    return round(
+        min(POLL_AT_LEAST_EVERY_SECONDS, max(POLL_AT_MOST_EVERY_SECONDS, eta_seconds - 1.0)), 1
+    )
+
+
 async def _status(room: WaitingRoom, event_id: str, digest: str) -> dict[str, Any]:
     try:
         place: Place | None = await room.store.place(event_id, digest)
@@ -119,9 +138,7 @@ async def _status(room: WaitingRoom, event_id: str, digest: str) -> dict[str, An
         "eta_seconds": round(place.eta_seconds, 1),
         "admission_rate": place.rate,
         "admitted": place.admitted,
-        # Server-paced polling: far back in the queue, asking often only burns capacity
-        # that admitted buyers need; close to the front, ask every second.
-        "poll_after_seconds": round(min(10.0, max(1.0, place.eta_seconds / 3)), 1),
+        "poll_after_seconds": poll_after_seconds(place.eta_seconds),
     }
     if place.admitted:
         text, token = passes.issue(

@@ -8,7 +8,33 @@
   const passKey = "boxoffice-pass:" + eventId;
   const $ = (id) => document.getElementById(id);
 
+  // Between polls (up to 30 s apart, paced by the server) the place moves at the admission
+  // rate: count it down locally instead of asking the server every second.
+  let last = null;
+  let lastAt = 0;
+
+  function render(position, ahead, eta) {
+    $("position").textContent = position;
+    $("ahead").textContent = ahead;
+    const minutes = Math.ceil(eta / 60);
+    $("eta").textContent = eta < 60 ? "less than a minute" : minutes + " min";
+    $("queue-status").textContent = "Place " + position;
+  }
+
+  setInterval(() => {
+    if (!last || last.admitted) return;
+    const elapsed = (Date.now() - lastAt) / 1000;
+    const moved = Math.floor(elapsed * (last.admission_rate || 0));
+    render(
+      Math.max(1, last.position - moved),
+      Math.max(0, last.ahead - moved),
+      Math.max(0, last.eta_seconds - elapsed),
+    );
+  }, 1000);
+
   function show(answer) {
+    last = answer;
+    lastAt = Date.now();
     $("join").hidden = true;
     $("queue-error").textContent = "";
     if (answer.admitted) {
@@ -20,11 +46,7 @@
       return false;
     }
     $("place").hidden = false;
-    $("position").textContent = answer.position;
-    $("ahead").textContent = answer.ahead;
-    const minutes = Math.ceil(answer.eta_seconds / 60);
-    $("eta").textContent = answer.eta_seconds < 60 ? "less than a minute" : minutes + " min";
-    $("queue-status").textContent = "Place " + answer.position;
+    render(answer.position, answer.ahead, answer.eta_seconds);
     return true;
   }
 
