@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 import tempfile
 import time
@@ -78,6 +79,34 @@ async def ticket_page(base: str, gateway: Sandbox) -> tuple[str, str]:
         return url, etag
 
 
+async def queue_place(base: str) -> tuple[str, str]:
+    """A queued event and one buyer's place in it: (poll path, place token)."""
+    async with aiohttp.ClientSession(base) as http:
+        async with http.post("/api/v1/partners", json={"name": "Q", "email": "q@example.com"}) as r:
+            auth = {"Authorization": f"Bearer {(await r.json())['api_key']}"}
+        body = {
+            "name": "Queued",
+            "venue": "V",
+            "starts_at": "2031-01-01T20:00:00Z",
+            "waiting_room": True,
+            "ticket_types": [{"name": "A", "price": 100, "currency": "BRL", "capacity": 10}],
+        }
+        async with http.post("/api/v1/events", json=body, headers=auth) as r:
+            event = await r.json()
+        async with http.post(f"/api/v1/events/{event['id']}/publish", headers=auth) as r:
+            await r.read()
+        path = f"/api/v1/events/{event['id']}/queue"
+        async with http.post(path, json={"email": "waiting@example.com"}) as r:
+            place = await r.json()
+        return path, place["place_token"]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its reaped children, in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=5)
@@ -92,13 +121,27 @@ async def main() -> None:
             "BOXOFFICE_SECRET_KEY": "bench-secret-key-0123456789",
             "BOXOFFICE_DATA_DIR": str(work),
             "BOXOFFICE_LOG_LEVEL": "WARNING",
+            "BOXOFFICE_REDIS_URL": "redis://127.0.0.1:6379/8",
         },
         log_path=work / "serve.log",
     ).start()
+    assert server.process is not None
+    pid = server.process.pid
     try:
+        before = cpu_seconds(pid)
         health = await hammer(
             f"{server.url}/healthz", seconds=args.seconds, concurrency=args.concurrency, headers={}
         )
+        health_cpu_ms = (cpu_seconds(pid) - before) * 1000 / (health * args.seconds)
+        poll_path, place_token = await queue_place(server.url)
+        before = cpu_seconds(pid)
+        polls = await hammer(
+            f"{server.url}{poll_path}",
+            seconds=args.seconds,
+            concurrency=args.concurrency,
+            headers={"Authorization": f"Bearer {place_token}"},
+        )
+        poll_cpu_ms = (cpu_seconds(pid) - before) * 1000 / (polls * args.seconds)
         path, etag = await ticket_page(server.url, gateway)
         repeat = await hammer(
             f"{server.url}{path}",
@@ -116,6 +159,9 @@ async def main() -> None:
         json.dumps(
             {
                 "healthz_per_second": round(health, 1),
+                "healthz_service_cpu_ms": round(health_cpu_ms, 3),
+                "queue_poll_per_second": round(polls, 1),
+                "queue_poll_service_cpu_ms": round(poll_cpu_ms, 3),
                 "ticket_page_304_per_second": round(repeat, 1),
                 "ticket_page_200_per_second": round(fresh, 1),
                 "concurrency": args.concurrency,

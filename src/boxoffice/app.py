@@ -85,7 +85,15 @@ def build_sales(
         charge_deadline=timedelta(seconds=settings.resolved_charge_deadline_seconds),
         hold_ttl=timedelta(seconds=settings.hold_seconds),
         waiting_room=waiting_room,
-        hot_path=PostgresHotPath(engine) if engine.dialect.name == "postgresql" else None,
+        hot_path=(
+            PostgresHotPath(
+                settings.resolved_database_url,
+                pool_size=settings.db_pool_size,
+                lock_timeout_ms=settings.db_lock_timeout_ms,
+            )
+            if engine.dialect.name == "postgresql"
+            else None
+        ),
     )
 
 
@@ -145,6 +153,8 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = True) ->
             await app.state.pages.aclose()  # pages (issue 7)
             await gateway.aclose()
             await waiting_room.store.aclose()
+            if sales.hot_path is not None:
+                await sales.hot_path.aclose()
             await engine.dispose()
 
     app = FastAPI(

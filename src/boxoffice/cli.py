@@ -59,10 +59,13 @@ def reconcile() -> None:
     async def run() -> dict[str, int]:
         engine = create_engine(settings.resolved_database_url)
         gateway = build_gateway(settings)
+        sales = build_sales(settings, engine, gateway)
         try:
-            return dict(await reconcile_once(build_sales(settings, engine, gateway), batch=10_000))
+            return dict(await reconcile_once(sales, batch=10_000))
         finally:
             await gateway.aclose()
+            if sales.hot_path is not None:
+                await sales.hot_path.aclose()
             await engine.dispose()
 
     tally = asyncio.run(run())

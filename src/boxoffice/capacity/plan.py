@@ -13,8 +13,8 @@ The model, stated so it can be argued with:
   with headroom, and never more than the sale needs;
 - web workers = purchases/s / (measured purchases/s per worker × headroom), one
   core each, but never more than the database primary can feed (its measured ceiling
-  × headroom); database connections = workers × pool size (a fixed pool, no
-  overflow);
+  × headroom); database connections = workers × pool size × 2 (each worker keeps
+  two fixed pools: the purchase hot path's and everything else's);
 - sell-out time = attempts / min(admission rate, demand rate) (bounded below by the
   arrival of enough buyers);
 - storage and bandwidth from measured bytes per order and per request, plus queue polls.
@@ -106,7 +106,7 @@ def plan(sale: Sale, costs: Costs) -> Plan:
         admission_rate_per_second=round(admission, 1),
         web_workers=workers,
         cores=workers + 2,  # plus PostgreSQL and Redis on their own cores at least
-        database_connections=workers * costs.pool_size,  # a fixed pool per worker
+        database_connections=workers * costs.pool_size * 2,  # two fixed pools per worker
         storage_megabytes=round(attempts * costs.bytes_per_order_stored / 1e6, 1),
         bandwidth_megabits=round(bandwidth / 1e6, 1),
         peak_queue_length=queue_peak,

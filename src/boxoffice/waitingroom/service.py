@@ -79,14 +79,21 @@ async def join(
     now = room.clock()
     opens_at = event.sales_start or event.published_at
     digest = passes.buyer_digest(buyer)
+    admission = _draw_pass(room, event_id, digest)
     try:
-        await room.store.join(event_id, digest, shuffled=opens_at is None or now <= opens_at)
+        place = await room.store.join(
+            event_id,
+            digest,
+            shuffled=opens_at is None or now <= opens_at,
+            pass_nonce=admission[1].nonce,
+            pass_ttl_seconds=int(room.pass_ttl.total_seconds()),
+        )
     except RedisError as error:
         raise WaitingRoomUnavailable("the queue cannot be reached; try again shortly") from error
     token, _ = passes.issue(
         room.key, kind=passes.PLACE, event_id=event_id, digest=digest, now=now, ttl=room.place_ttl
     )
-    return {"place_token": token, **await _status(room, event_id, digest)}
+    return {"place_token": token, **_answer(place, admission)}
 
 
 async def status(room: WaitingRoom, *, event_id: str, place_token: str | None) -> dict[str, Any]:
@@ -107,7 +114,7 @@ async def status(room: WaitingRoom, *, event_id: str, place_token: str | None) -
 
 
 POLL_AT_MOST_EVERY_SECONDS = 1.0
-POLL_AT_LEAST_EVERY_SECONDS = 30.0
+POLL_AT_LEAST_EVERY_SECONDS = 10.0
 
 
 def poll_after_seconds(eta_seconds: float) -> float:
@@ -117,7 +124,7 @@ def poll_after_seconds(eta_seconds: float) -> float:
     admission frontier moves at a known rate, so the ETA is a good forecast: asking
     one second before it costs about two polls per buyer, where "every second near
     the front, a third of the ETA further back" cost about ten per admission (each
-    admitted buyer paid for the polls of everyone behind). At most every 30 s, so a
+    admitted buyer paid for the polls of everyone behind). At most every 10 s, so a
     changed admission rate reaches everyone within that; the page counts down between.
     """
     return round(
@@ -125,13 +132,36 @@ def poll_after_seconds(eta_seconds: float) -> float:
     )
 
 
+def _draw_pass(room: WaitingRoom, event_id: str, digest: str) -> tuple[str, passes.Token]:
+    """A pass for this buyer, drawn before asking the queue: the queue makes it live in the
+    same round trip if (and only if) the buyer turns out to be admitted."""
+    return passes.issue(
+        room.key,
+        kind=passes.ADMISSION,
+        event_id=event_id,
+        digest=digest,
+        now=room.clock(),
+        ttl=room.pass_ttl,
+    )
+
+
 async def _status(room: WaitingRoom, event_id: str, digest: str) -> dict[str, Any]:
+    admission = _draw_pass(room, event_id, digest)
     try:
-        place: Place | None = await room.store.place(event_id, digest)
+        place: Place | None = await room.store.place(
+            event_id,
+            digest,
+            pass_nonce=admission[1].nonce,
+            pass_ttl_seconds=int(room.pass_ttl.total_seconds()),
+        )
     except RedisError as error:
         raise WaitingRoomUnavailable("the queue cannot be reached; try again shortly") from error
     if place is None:
         raise NotFound("no such place in this queue")
+    return _answer(place, admission)
+
+
+def _answer(place: Place, admission: tuple[str, passes.Token]) -> dict[str, Any]:
     answer: dict[str, Any] = {
         "position": place.rank + 1,
         "ahead": place.ahead,
@@ -141,20 +171,7 @@ async def _status(room: WaitingRoom, event_id: str, digest: str) -> dict[str, An
         "poll_after_seconds": poll_after_seconds(place.eta_seconds),
     }
     if place.admitted:
-        text, token = passes.issue(
-            room.key,
-            kind=passes.ADMISSION,
-            event_id=event_id,
-            digest=digest,
-            now=room.clock(),
-            ttl=room.pass_ttl,
-        )
-        try:
-            await room.store.register_pass(
-                event_id, token.nonce, int(room.pass_ttl.total_seconds())
-            )
-        except RedisError as error:
-            raise WaitingRoomUnavailable("the queue cannot be reached") from error
+        text, token = admission
         answer |= {"pass": text, "pass_expires_at": token.expires_at.isoformat()}
     return answer
 

@@ -26,17 +26,8 @@ import redis.asyncio as aioredis
 # Each operation is one script, so one round trip: under an opening rush every round trip
 # is CPU on the web worker that purchases need (redis-py spends ~0.1-0.2 ms per command).
 
-# KEYS: queue zset, sequence. ARGV: buyer, random score or "" for "behind everyone".
-_JOIN = """
-if redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end
-local score = tonumber(ARGV[2])
-if not score then score = 1 + redis.call('INCR', KEYS[2]) end
-redis.call('ZADD', KEYS[1], 'NX', score, ARGV[1])
-return 1
-"""
-
-# The frontier, advanced on Redis's own clock. KEYS: queue zset, state hash. ARGV: default
-# rate. Leaves {frontier, rate} in locals for the scripts below that embed it.
+# The frontier, advanced on Redis's own clock. KEYS[1] queue zset, KEYS[2] state hash;
+# ARGV[1] default rate. Leaves `frontier` and `rate` in locals for what follows.
 _ADVANCE_BODY = """
 local now = redis.call('TIME')
 local t = tonumber(now[1]) + tonumber(now[2]) / 1e6
@@ -52,12 +43,28 @@ redis.call('HSET', KEYS[2], 'frontier', tostring(frontier), 'at', tostring(t))
 # Returns the frontier (a string). Used to settle the old rate before a new one is set.
 _ADVANCE = _ADVANCE_BODY + "return tostring(frontier)\n"
 
-# One buyer's place: {rank or false, frontier, rate} as strings. ARGV: default rate, buyer.
-_PLACE = (
+# One buyer's place: {rank or false, frontier, rate} as strings; if admitted, also makes the
+# pass whose nonce the caller drew live (KEYS[3]) for ARGV[3] seconds (0: no pass). ARGV[2] is
+# the buyer. Admitted means rank < floor(frontier), exactly as `Place.admitted`.
+_PLACE_BODY = (
     "local rank = redis.call('ZRANK', KEYS[1], ARGV[2])\n"
     "if not rank then return {false, '0', '0'} end\n"
     + _ADVANCE_BODY
-    + "return {tostring(rank), tostring(frontier), tostring(rate)}\n"
+    + "if rank < math.floor(frontier) and tonumber(ARGV[3]) > 0 then\n"
+    "  redis.call('SET', KEYS[3], '1', 'EX', ARGV[3])\n"
+    "end\n"
+    "return {tostring(rank), tostring(frontier), tostring(rate)}\n"
+)
+_PLACE = _PLACE_BODY
+
+# Take a place once per buyer (ZADD NX), then answer as _PLACE. KEYS[4] is the arrival
+# sequence; ARGV[4] the random score for a shuffled arrival, or "" for "behind everyone".
+_JOIN = (
+    "if not redis.call('ZSCORE', KEYS[1], ARGV[2]) then\n"
+    "  local score = tonumber(ARGV[4])\n"
+    "  if not score then score = 1 + redis.call('INCR', KEYS[4]) end\n"
+    "  redis.call('ZADD', KEYS[1], 'NX', score, ARGV[2])\n"
+    "end\n" + _PLACE_BODY
 )
 
 
@@ -81,8 +88,21 @@ class Place:
 
 
 class QueueStore(Protocol):
-    async def join(self, event_id: str, buyer: str, *, shuffled: bool) -> None: ...
-    async def place(self, event_id: str, buyer: str) -> Place | None: ...
+    """A queue per event. `join` and `place` answer the buyer's place; when that place is
+    admitted and a pass nonce is given, the pass is made live in the same step."""
+
+    async def join(
+        self,
+        event_id: str,
+        buyer: str,
+        *,
+        shuffled: bool,
+        pass_nonce: str | None = None,
+        pass_ttl_seconds: int = 0,
+    ) -> Place: ...
+    async def place(
+        self, event_id: str, buyer: str, *, pass_nonce: str | None = None, pass_ttl_seconds: int = 0
+    ) -> Place | None: ...
     async def set_rate(self, event_id: str, per_second: float) -> None: ...
     async def register_pass(self, event_id: str, nonce: str, ttl_seconds: int) -> None: ...
     async def pass_is_live(self, event_id: str, nonce: str) -> bool: ...
@@ -112,15 +132,35 @@ class RedisQueue:
         base = f"boxoffice:wr:{{{event_id}}}"  # one hash slot per event (Redis Cluster)
         return f"{base}:queue", f"{base}:state", f"{base}:seq"
 
-    async def join(self, event_id: str, buyer: str, *, shuffled: bool) -> None:
-        queue, _, seq = self._keys(event_id)
-        score = repr(random.random()) if shuffled else ""
-        await self._join(keys=[queue, seq], args=[buyer, score])
+    def _pass_key(self, event_id: str, nonce: str | None) -> str:
+        return f"boxoffice:wr:{{{event_id}}}:pass:{nonce or '-'}"
 
-    async def place(self, event_id: str, buyer: str) -> Place | None:
+    async def join(
+        self,
+        event_id: str,
+        buyer: str,
+        *,
+        shuffled: bool,
+        pass_nonce: str | None = None,
+        pass_ttl_seconds: int = 0,
+    ) -> Place:
+        queue, state, seq = self._keys(event_id)
+        score = repr(random.random()) if shuffled else ""
+        ttl = pass_ttl_seconds if pass_nonce else 0
+        rank, frontier, rate = await self._join(
+            keys=[queue, state, self._pass_key(event_id, pass_nonce), seq],
+            args=[self._default_rate, buyer, ttl, score],
+        )
+        return Place(int(rank), float(frontier), float(rate))
+
+    async def place(
+        self, event_id: str, buyer: str, *, pass_nonce: str | None = None, pass_ttl_seconds: int = 0
+    ) -> Place | None:
         queue, state, _ = self._keys(event_id)
+        ttl = pass_ttl_seconds if pass_nonce else 0
         rank, frontier, rate = await self._place(
-            keys=[queue, state], args=[self._default_rate, buyer]
+            keys=[queue, state, self._pass_key(event_id, pass_nonce)],
+            args=[self._default_rate, buyer, ttl],
         )
         if rank is None:
             return None
@@ -132,10 +172,10 @@ class RedisQueue:
         await self._redis.hset(state, "rate", str(per_second))
 
     async def register_pass(self, event_id: str, nonce: str, ttl_seconds: int) -> None:
-        await self._redis.set(f"boxoffice:wr:{{{event_id}}}:pass:{nonce}", "1", ex=ttl_seconds)
+        await self._redis.set(self._pass_key(event_id, nonce), "1", ex=ttl_seconds)
 
     async def pass_is_live(self, event_id: str, nonce: str) -> bool:
-        return bool(await self._redis.exists(f"boxoffice:wr:{{{event_id}}}:pass:{nonce}"))
+        return bool(await self._redis.exists(self._pass_key(event_id, nonce)))
 
     async def aclose(self) -> None:
         await self._redis.aclose()
@@ -151,11 +191,24 @@ class MemoryQueue:
         self._state: dict[str, tuple[float, float, float]] = {}
         self._passes: dict[tuple[str, str], float] = {}
 
-    async def join(self, event_id: str, buyer: str, *, shuffled: bool) -> None:
+    async def join(
+        self,
+        event_id: str,
+        buyer: str,
+        *,
+        shuffled: bool,
+        pass_nonce: str | None = None,
+        pass_ttl_seconds: int = 0,
+    ) -> Place:
         scores = self._scores.setdefault(event_id, {})
         if buyer not in scores:
             self._seq[event_id] = self._seq.get(event_id, 0) + 1
             scores[buyer] = random.random() if shuffled else 1 + self._seq[event_id]
+        place = await self.place(
+            event_id, buyer, pass_nonce=pass_nonce, pass_ttl_seconds=pass_ttl_seconds
+        )
+        assert place is not None
+        return place
 
     def _advance(self, event_id: str) -> tuple[float, float]:
         now = time.monotonic()
@@ -165,13 +218,18 @@ class MemoryQueue:
         self._state[event_id] = (frontier, now, rate)
         return frontier, rate
 
-    async def place(self, event_id: str, buyer: str) -> Place | None:
+    async def place(
+        self, event_id: str, buyer: str, *, pass_nonce: str | None = None, pass_ttl_seconds: int = 0
+    ) -> Place | None:
         scores = self._scores.get(event_id, {})
         if buyer not in scores:
             return None
         rank = sorted(scores.values()).index(scores[buyer])
         frontier, rate = self._advance(event_id)
-        return Place(rank, frontier, rate)
+        place = Place(rank, frontier, rate)
+        if place.admitted and pass_nonce and pass_ttl_seconds > 0:
+            await self.register_pass(event_id, pass_nonce, pass_ttl_seconds)
+        return place
 
     async def set_rate(self, event_id: str, per_second: float) -> None:
         frontier, _ = self._advance(event_id)

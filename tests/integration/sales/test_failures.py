@@ -144,6 +144,8 @@ async def test_gateway_faults_never_lose_or_double_a_charge(
             await asyncio.gather(*(reconcile_once(ctx) for _ in range(4)))
         finally:
             await gateway.aclose()
+            if ctx.hot_path is not None:
+                await ctx.hot_path.aclose()
             await engine.dispose()
         await wait_until_settled(settings)
     finally:

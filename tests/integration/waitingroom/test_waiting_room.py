@@ -94,6 +94,29 @@ async def test_admissions_follow_the_operators_rate_within_ten_percent(redis_url
     assert (end - start) == pytest.approx(40 * elapsed, rel=0.10)
 
 
+async def test_a_pass_goes_live_only_once_its_buyer_is_admitted(redis_url: str) -> None:
+    """Passes are drawn on every poll but made live by the queue only for an admitted place."""
+    queue = RedisQueue(redis_url, default_rate=0.001)
+    event_id = f"evt_pass_{uuid.uuid4().hex[:8]}"
+    try:
+        await queue.join(event_id, "first", shuffled=False)
+        waiting = await queue.join(
+            event_id, "second", shuffled=False, pass_nonce="n-early", pass_ttl_seconds=60
+        )
+        early_live = await queue.pass_is_live(event_id, "n-early")
+        await queue.set_rate(event_id, 1000)
+        await asyncio.sleep(0.05)
+        admitted = await queue.place(event_id, "second", pass_nonce="n-late", pass_ttl_seconds=60)
+        late_live = await queue.pass_is_live(event_id, "n-late")
+    finally:
+        await queue.aclose()
+    assert not waiting.admitted
+    assert not early_live
+    assert admitted is not None
+    assert admitted.admitted
+    assert late_live
+
+
 async def test_only_an_admitted_buyer_with_their_own_live_pass_can_buy(
     app_client: AppClient, sandbox: Sandbox
 ) -> None:

@@ -28,7 +28,7 @@ def test_a_crowd_faster_than_the_deployment_gets_a_queue_and_a_slower_sellout() 
     assert result.sellout_minutes == pytest.approx(10_000 / 280 / 60, abs=0.1)
     assert result.peak_queue_length == 200_000 - 280 * 300
     assert result.waiting_room_advised
-    assert result.database_connections == 40  # 4 workers × a fixed pool of 10
+    assert result.database_connections == 80  # 4 workers × two fixed pools of 10
 
 
 def test_declines_mean_more_attempts_for_the_same_tickets() -> None:
