@@ -113,23 +113,24 @@ async def status(room: WaitingRoom, *, event_id: str, place_token: str | None) -
     return await _status(room, event_id, token.buyer_digest)
 
 
-POLL_AT_MOST_EVERY_SECONDS = 1.0
-POLL_AT_LEAST_EVERY_SECONDS = 10.0
+POLL_AT_MOST_EVERY_SECONDS = 0.5
+POLL_AT_LEAST_EVERY_SECONDS = 15.0
+POLL_MARGIN_SECONDS = 0.25
 
 
 def poll_after_seconds(eta_seconds: float) -> float:
-    """When a waiting buyer should ask again: about a second before their turn.
+    """When a waiting buyer should ask again: just after their forecast turn.
 
     Server-paced polling, because polls run on the same cores as purchases. The
-    admission frontier moves at a known rate, so the ETA is a good forecast: asking
-    one second before it costs about two polls per buyer, where "every second near
-    the front, a third of the ETA further back" cost about ten per admission (each
-    admitted buyer paid for the polls of everyone behind). At most every 10 s, so a
-    changed admission rate reaches everyone within that; the page counts down between.
+    admission frontier moves at a known rate, so the ETA is a good forecast: asking a
+    quarter second after it admits most buyers on that very poll, where "every second
+    near the front, a third of the ETA further back" cost about ten polls per admission
+    (each admitted buyer paid for the polls of everyone behind). Far back, at least every
+    15 s, so that a changed admission rate reaches everyone soon; the page counts down
+    in between.
     """
-    return round(
-        min(POLL_AT_LEAST_EVERY_SECONDS, max(POLL_AT_MOST_EVERY_SECONDS, eta_seconds - 1.0)), 1
-    )
+    after = eta_seconds + POLL_MARGIN_SECONDS
+    return round(min(POLL_AT_LEAST_EVERY_SECONDS, max(POLL_AT_MOST_EVERY_SECONDS, after)), 2)
 
 
 def _draw_pass(room: WaitingRoom, event_id: str, digest: str) -> tuple[str, passes.Token]:

@@ -8,7 +8,7 @@
   const passKey = "boxoffice-pass:" + eventId;
   const $ = (id) => document.getElementById(id);
 
-  // Between polls (up to 10 s apart, paced by the server) the place moves at the admission
+  // Between polls (up to 15 s apart, paced by the server) the place moves at the admission
   // rate: count it down locally instead of asking the server every second.
   let last = null;
   let lastAt = 0;
