@@ -168,7 +168,14 @@ async def run_sale(url: str, gateway: Sandbox, *, buyers: int, tickets: int) -> 
 
 
 async def run_queued_sale(
-    url: str, gateway: Sandbox, *, buyers: int, tickets: int, in_flight: int, rate: float
+    url: str,
+    gateway: Sandbox,
+    *,
+    buyers: int,
+    tickets: int,
+    in_flight: int,
+    rate: float,
+    arrival_seconds: float,
 ) -> dict[str, object]:
     """The sale behind the waiting room: `buyers` queue at once, admitted at `rate`/s.
 
@@ -185,6 +192,8 @@ async def run_queued_sale(
         retry_rate=0.02,
         waiting_room=True,
         admission_rate=rate,
+        arrival_seconds=arrival_seconds,
+        arrival_curve="uniform",
     )
     crowd = Crowd(plan(scenario), url=url, gateway_url=gateway.url, admin_key=None)
     result = await crowd.run()
@@ -192,6 +201,7 @@ async def run_queued_sale(
     return {
         "event_id": result.event["id"],
         "queued_buyers": buyers,
+        "arrivals_over_seconds": arrival_seconds,
         "admission_rate": rate,
         "confirmed": confirmed,
         "seconds": round(result.seconds, 2),
@@ -280,6 +290,12 @@ async def main() -> None:
     parser.add_argument("--latency-ms", type=int, default=50)
     parser.add_argument("--pgbench", action="store_true")
     parser.add_argument(
+        "--arrival-seconds",
+        type=float,
+        default=0.0,
+        help="with --admission-rate: buyers arrive uniformly over this many seconds",
+    )
+    parser.add_argument(
         "--admission-rate",
         type=float,
         help="queue the sale (Redis waiting room) and admit this many buyers/s; --buyers "
@@ -346,6 +362,7 @@ async def main() -> None:
                     tickets=args.tickets,
                     in_flight=args.buyers,
                     rate=args.admission_rate,
+                    arrival_seconds=args.arrival_seconds,
                 )
             else:
                 figures = await run_sale(

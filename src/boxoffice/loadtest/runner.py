@@ -172,6 +172,7 @@ class Crowd:
             )
             if status == 200:
                 place = answer
+                token = answer.get("place_token", token)  # the final place, after the opening
             else:
                 self.result.outcomes[f"queue_poll:{status}:{answer.get('code', '')}"] += 1
         return {"Boxoffice-Waiting-Room-Pass": place["pass"]}

@@ -47,11 +47,22 @@ def _sign(key: bytes, body: str) -> str:
 
 
 def issue(
-    key: bytes, *, kind: str, event_id: str, digest: str, now: datetime, ttl: timedelta
+    key: bytes,
+    *,
+    kind: str,
+    event_id: str,
+    digest: str,
+    now: datetime,
+    ttl: timedelta,
+    nonce: str | None = None,
 ) -> tuple[str, Token]:
-    """Sign a token for the buyer whose `buyer_digest` is `digest`."""
+    """Sign a token for the buyer whose `buyer_digest` is `digest`.
+
+    The nonce is random unless given: a place token carries its buyer's final rank there
+    (see boxoffice.waitingroom.service), signed like the rest.
+    """
     expires = int((now + ttl).timestamp())
-    nonce = secrets.token_hex(6)
+    nonce = nonce or secrets.token_hex(6)
     body = f"{kind}.{event_id}.{digest}.{expires}.{nonce}"
     token = Token(kind, event_id, digest, datetime.fromtimestamp(expires, UTC), nonce)
     return f"{body}.{_sign(key, body)}", token

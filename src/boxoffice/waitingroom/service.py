@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -38,6 +38,14 @@ class WaitingRoom:
     clock: Callable[[], datetime]
     pass_ttl: timedelta = timedelta(minutes=10)
     place_ttl: timedelta = timedelta(hours=12)
+    # Per process: each queued event's admission frontier, as last read from the store,
+    # with when to read it again (see `_frontier`).
+    frontiers: dict[str, tuple[float, float, float]] = field(default_factory=dict)
+
+
+# A poll from a buyer whose rank is final reads only the frontier, and that at most this
+# often per event and process: thousands of waiting buyers cost no store round trip each.
+FRONTIER_FRESH_SECONDS = 0.25
 
 
 _QUEUED_EVENT = select(
@@ -80,23 +88,86 @@ async def join(
     opens_at = event.sales_start or event.published_at
     digest = passes.buyer_digest(buyer)
     admission = _draw_pass(room, event_id, digest)
+    shuffled = opens_at is None or now <= opens_at
     try:
         place = await room.store.join(
             event_id,
             digest,
-            shuffled=opens_at is None or now <= opens_at,
+            shuffled=shuffled,
             pass_nonce=admission[1].nonce,
             pass_ttl_seconds=int(room.pass_ttl.total_seconds()),
         )
     except RedisError as error:
         raise WaitingRoomUnavailable("the queue cannot be reached; try again shortly") from error
-    token, _ = passes.issue(
-        room.key, kind=passes.PLACE, event_id=event_id, digest=digest, now=now, ttl=room.place_ttl
-    )
+    # Joined after the opening: at the back, behind everyone earlier and ahead of everyone
+    # later, so this rank is final and the token can carry it.
+    token = _place_token(room, event_id, digest, rank=None if shuffled else place.rank)
     return {"place_token": token, **_answer(place, admission)}
 
 
-async def status(room: WaitingRoom, *, event_id: str, place_token: str | None) -> dict[str, Any]:
+def _place_token(room: WaitingRoom, event_id: str, digest: str, *, rank: int | None) -> str:
+    """A place token; with `rank` once that rank can no longer change (see `status`)."""
+    text, _ = passes.issue(
+        room.key,
+        kind=passes.PLACE,
+        event_id=event_id,
+        digest=digest,
+        now=room.clock(),
+        ttl=room.place_ttl,
+        nonce=None if rank is None else f"r{rank}",
+    )
+    return text
+
+
+async def _has_opened(engine: AsyncEngine, event_id: str, now: datetime) -> bool:
+    event = await _queued_event(engine, event_id)
+    opens_at = event.sales_start or event.published_at
+    return opens_at is not None and now > opens_at + timedelta(seconds=OPENING_SETTLES_SECONDS)
+
+
+def _final_rank(token: passes.Token) -> int | None:
+    if token.nonce.startswith("r") and token.nonce[1:].isdigit():
+        return int(token.nonce[1:])
+    return None
+
+
+async def _frontier(room: WaitingRoom, event_id: str) -> tuple[float, float]:
+    """The event's admission frontier and rate, read from the store at most every 0.25 s.
+
+    A buyer may so be admitted up to a quarter second late, never early: the frontier
+    only grows, and the stale value is the smaller one.
+    """
+    cached = room.frontiers.get(event_id)
+    if cached is not None and cached[0] > time.monotonic():
+        return cached[1], cached[2]
+    try:
+        frontier, rate = await room.store.frontier(event_id)
+    except RedisError as error:
+        raise WaitingRoomUnavailable("the queue cannot be reached; try again shortly") from error
+    if len(room.frontiers) > 1024:
+        room.frontiers.clear()
+    room.frontiers[event_id] = (time.monotonic() + FRONTIER_FRESH_SECONDS, frontier, rate)
+    return frontier, rate
+
+
+# Clocks of web workers may differ a little: a rank is final only this long after the opening.
+OPENING_SETTLES_SECONDS = 2.0
+
+
+async def status(
+    room: WaitingRoom,
+    *,
+    event_id: str,
+    place_token: str | None,
+    engine: AsyncEngine | None = None,
+) -> dict[str, Any]:
+    """A buyer's place, from their place token.
+
+    A token that carries its buyer's final rank costs no store round trip (see
+    `_frontier`). One drawn before the opening cannot: shuffled arrivals keep moving until
+    the opening. Once it has passed, the answer carries a new token with the now-final rank
+    (`place_token`), which the page and the load generator keep.
+    """
     if not place_token:
         raise Unauthorized("send the place token as `Authorization: Bearer <token>`")
     try:
@@ -110,7 +181,26 @@ async def status(room: WaitingRoom, *, event_id: str, place_token: str | None) -
         )
     except passes.BadToken as error:
         raise Unauthorized(f"not a place in this queue: {error}") from error
-    return await _status(room, event_id, token.buyer_digest)
+    rank = _final_rank(token)
+    if rank is None:
+        answer = await _status(room, event_id, token.buyer_digest)
+        if engine is not None and await _has_opened(engine, event_id, room.clock()):
+            rank = answer["position"] - 1
+            answer["place_token"] = _place_token(room, event_id, token.buyer_digest, rank=rank)
+        return answer
+    # The common poll: the rank is in the token, the frontier in this process's snapshot.
+    # Only an admitted buyer costs a store round trip, once, to make their pass live.
+    frontier, rate = await _frontier(room, event_id)
+    place = Place(rank, frontier, rate)
+    admission = _draw_pass(room, event_id, token.buyer_digest)
+    if place.admitted:
+        try:
+            await room.store.register_pass(
+                event_id, admission[1].nonce, int(room.pass_ttl.total_seconds())
+            )
+        except RedisError as error:
+            raise WaitingRoomUnavailable("the queue cannot be reached") from error
+    return _answer(place, admission)
 
 
 POLL_AT_MOST_EVERY_SECONDS = 0.5

@@ -40,8 +40,8 @@ frontier = math.min(frontier + rate * math.max(0, t - at), size)
 redis.call('HSET', KEYS[2], 'frontier', tostring(frontier), 'at', tostring(t))
 """
 
-# Returns the frontier (a string). Used to settle the old rate before a new one is set.
-_ADVANCE = _ADVANCE_BODY + "return tostring(frontier)\n"
+# Returns {frontier, rate} as strings: the admission state every worker shares.
+_ADVANCE = _ADVANCE_BODY + "return {tostring(frontier), tostring(rate)}\n"
 
 # One buyer's place: {rank or false, frontier, rate} as strings; if admitted, also makes the
 # pass whose nonce the caller drew live (KEYS[3]) for ARGV[3] seconds (0: no pass). ARGV[2] is
@@ -103,6 +103,10 @@ class QueueStore(Protocol):
     async def place(
         self, event_id: str, buyer: str, *, pass_nonce: str | None = None, pass_ttl_seconds: int = 0
     ) -> Place | None: ...
+    async def frontier(self, event_id: str) -> tuple[float, float]:
+        """How many places are admitted by now, and at what rate per second."""
+        ...
+
     async def set_rate(self, event_id: str, per_second: float) -> None: ...
     async def register_pass(self, event_id: str, nonce: str, ttl_seconds: int) -> None: ...
     async def pass_is_live(self, event_id: str, nonce: str) -> bool: ...
@@ -165,6 +169,11 @@ class RedisQueue:
         if rank is None:
             return None
         return Place(int(rank), float(frontier), float(rate))
+
+    async def frontier(self, event_id: str) -> tuple[float, float]:
+        queue, state, _ = self._keys(event_id)
+        frontier, rate = await self._advance(keys=[queue, state], args=[self._default_rate])
+        return float(frontier), float(rate)
 
     async def set_rate(self, event_id: str, per_second: float) -> None:
         queue, state, _ = self._keys(event_id)
@@ -230,6 +239,9 @@ class MemoryQueue:
         if place.admitted and pass_nonce and pass_ttl_seconds > 0:
             await self.register_pass(event_id, pass_nonce, pass_ttl_seconds)
         return place
+
+    async def frontier(self, event_id: str) -> tuple[float, float]:
+        return self._advance(event_id)
 
     async def set_rate(self, event_id: str, per_second: float) -> None:
         frontier, _ = self._advance(event_id)

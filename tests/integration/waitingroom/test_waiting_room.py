@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+import redis.asyncio as aioredis
 
 from boxoffice.waitingroom.store import RedisQueue
 from tests.integration.waitingroom.conftest import AppClient
@@ -243,3 +244,45 @@ async def test_with_redis_down_queued_events_refuse_and_others_keep_selling(
     assert queued_sale.status_code == 503
     assert queued_sale.json()["code"] == "waiting_room_unavailable"
     assert plain_sale.status_code == 201
+
+
+async def evalsha_calls(redis_url: str) -> int:
+    client = aioredis.Redis.from_url(redis_url)
+    try:
+        stats = await client.info("commandstats")
+    finally:
+        await client.aclose()
+    return int(stats.get("cmdstat_evalsha", {}).get("calls", 0))
+
+
+async def test_waiting_buyers_polling_cost_the_queue_store_no_round_trip_each(
+    app_client: AppClient, redis_url: str
+) -> None:
+    """Thousands of waiting buyers must not each cost a Redis round trip per poll: a place
+    joined after the opening carries its final rank, and the frontier is shared per worker."""
+    async with app_client(admission_rate=0.001) as client:
+        event, _ = await queued_event(client)
+        places = [await join(client, event["id"], f"w{i}@example.com") for i in range(20)]
+        before = await evalsha_calls(redis_url)
+        seen = await positions(client, event["id"], places)
+        after = await evalsha_calls(redis_url)
+    assert seen == list(range(1, 21))
+    assert after - before <= 4, "one frontier read per quarter second per worker, not one per poll"
+
+
+async def test_a_place_taken_before_the_opening_gets_its_final_token_after_it(
+    app_client: AppClient,
+) -> None:
+    async with app_client(admission_rate=0.001) as client:
+        event, _ = await queued_event(client, opens_in=1)
+        early = [await join(client, event["id"], f"e{i}@example.com") for i in range(5)]
+        ranks = await positions(client, event["id"], early)
+        await asyncio.sleep(1 + 2.5)  # the opening, and the margin for workers' clocks
+        path = f"/api/v1/events/{event['id']}/queue"
+        first = early[0]["place_token"]
+        answer = (await client.get(path, headers={"Authorization": f"Bearer {first}"})).json()
+        final = answer["place_token"]
+        again = (await client.get(path, headers={"Authorization": f"Bearer {final}"})).json()
+    assert final != first
+    assert answer["position"] == again["position"] == ranks[0]
+    assert "place_token" not in again

@@ -44,7 +44,9 @@ async def join(event_id: str, body: JoinQueue, svc: ServicesDep) -> JSONResponse
 
 @router.get("")
 async def place(event_id: str, request: Request, svc: ServicesDep) -> JSONResponse:
-    answer = await service.status(_room(svc), event_id=event_id, place_token=bearer_token(request))
+    answer = await service.status(
+        _room(svc), event_id=event_id, place_token=bearer_token(request), engine=svc.engine
+    )
     return JSONResponse(answer, headers={"Cache-Control": "no-store"})
 
 

@@ -59,6 +59,8 @@
       });
       const answer = await response.json();
       if (!response.ok) throw new Error(answer.detail || "The queue did not answer.");
+      // After the opening the server hands out a token that carries the final place.
+      if (answer.place_token) localStorage.setItem(placeKey, answer.place_token);
       if (show(answer)) setTimeout(poll, 1000 * (answer.poll_after_seconds || 2));
     } catch (error) {
       $("queue-error").textContent = error.message + " Retrying…";
