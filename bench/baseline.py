@@ -96,8 +96,11 @@ async def queue_place(base: str) -> tuple[str, str]:
         async with http.post(f"/api/v1/events/{event['id']}/publish", headers=auth) as r:
             await r.read()
         path = f"/api/v1/events/{event['id']}/queue"
-        async with http.post(path, json={"email": "waiting@example.com"}) as r:
-            place = await r.json()
+        async with http.put(f"{path}/rate", json={"per_second": 0.001}, headers=auth) as r:
+            await r.read()  # nobody is admitted during the measurement: a waiting buyer's poll
+        for email in ("first@example.com", "waiting@example.com"):
+            async with http.post(path, json={"email": email}) as r:
+                place = await r.json()
         return path, place["place_token"]
 
 
