@@ -38,7 +38,7 @@ class Sale:
     decline_rate: float = 0.05
     target_sellout_minutes: float | None = None
     max_workers: int | None = None  # a fixed deployment: the queue absorbs the rest
-    queue_poll_seconds: float = 5.0
+    queue_poll_seconds: float = 15.0  # the waiting room asks far-back buyers every 15 s
 
 
 @dataclass(frozen=True)
