@@ -140,7 +140,10 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = True) ->
             )
             # --- tickets: mail outbox worker (issue 5)
             workers.append(
-                asyncio.create_task(mail_worker.run_forever(app.state.mail), name="mail")
+                asyncio.create_task(
+                    mail_worker.run_forever(app.state.mail, selling=sales.pressure.selling),
+                    name="mail",
+                )
             )
             # ---
         try:

@@ -13,6 +13,7 @@ from boxoffice.ids import derived_token
 from boxoffice.payments.gateway import PaymentGateway
 from boxoffice.sales.hotpath import PostgresHotPath
 from boxoffice.sales.inventory import InventoryGuard
+from boxoffice.sales.pressure import SalesPressure
 from boxoffice.tickets.codes import CodeBook
 from boxoffice.tickets.issuance import SerialBlocks
 from boxoffice.waitingroom.service import WaitingRoom
@@ -39,6 +40,8 @@ class SalesContext:
     # PostgreSQL's one-round-trip hold and confirm (boxoffice.sales.hotpath); None on SQLite.
     hot_path: PostgresHotPath | None = None
     waiting_room: WaitingRoom | None = None
+    # Purchases in flight in this process, so that background work yields to them.
+    pressure: SalesPressure = field(default_factory=SalesPressure)
     # Per-process cache of published events' sale terms (boxoffice.sales.purchase).
     terms_cache: dict[str, Any] = field(default_factory=dict)
     clock: Callable[[], datetime] = utc_now

@@ -111,6 +111,14 @@ class _Refused(Exception):
 
 async def place_order(ctx: SalesContext, purchase: Purchase) -> tuple[str | None, PurchaseAnswer]:
     """Run the whole purchase; returns (order id or None, the answer to give)."""
+    ctx.pressure.started()
+    try:
+        return await _place_order(ctx, purchase)
+    finally:
+        ctx.pressure.finished()
+
+
+async def _place_order(ctx: SalesContext, purchase: Purchase) -> tuple[str | None, PurchaseAnswer]:
     order_id = new_id("ord")
     try:
         order = await with_retries(lambda: _hold(ctx, purchase, order_id), what="hold")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import email
 import logging
@@ -21,7 +22,7 @@ from sqlalchemy import select
 from boxoffice.db.tables import outbox
 from boxoffice.mail.messages import Letterhead
 from boxoffice.mail.smtp import LogMailer, SmtpMailer
-from boxoffice.mail.worker import Backoff, MailContext, deliver_due
+from boxoffice.mail.worker import Backoff, MailContext, deliver_due, run_forever
 from boxoffice.tickets.presentation import TicketsContext
 from tests.integration.tickets.conftest import paid_order
 from tests.support.buying import DECLINE, buy, order_body, tokenise
@@ -233,3 +234,35 @@ async def test_without_an_smtp_url_the_mail_is_logged(
         assert await deliver_due(ctx) == {"sent": 1}
 
     assert order["tickets"][0]["code"] in caplog.text
+
+
+async def test_while_the_process_is_selling_the_mail_waits_its_turn_then_catches_up(
+    client: httpx.AsyncClient,
+    event: dict[str, Any],
+    sandbox: Sandbox,
+    tickets_ctx: TicketsContext,
+    smtp: SmtpServer,
+) -> None:
+    """A PDF costs as much CPU as ten purchases: during a rush the worker trickles."""
+    for _ in range(6):
+        await paid_order(client, event, sandbox)
+    smtp.start()
+    selling = True
+    worker = asyncio.create_task(
+        run_forever(mail_context(tickets_ctx, smtp), interval_seconds=0.05, selling=lambda: selling)
+    )
+    try:
+        await asyncio.sleep(2.5)
+        during_rush = len(smtp.inbox.messages)
+        selling = False
+        for _ in range(100):
+            if len(smtp.inbox.messages) == 6:
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        worker.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await worker
+
+    assert 1 <= during_rush <= 3  # about one a second: the backlog moves, slowly
+    assert len(smtp.inbox.messages) == 6  # and drains once the rush is over
