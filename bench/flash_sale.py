@@ -209,6 +209,10 @@ async def run_queued_sale(
         "p50_ms": round(percentile(result.latencies, 0.50) * 1000, 1),
         "p95_ms": round(percentile(result.latencies, 0.95) * 1000, 1),
         "p99_ms": round(percentile(result.latencies, 0.99) * 1000, 1),
+        # In completion order: the second half of the sale, after the opening's burst of joins.
+        "second_half_p50_p99_ms": [
+            round(percentile(result.latencies[confirmed // 2 :], q) * 1000, 1) for q in (0.5, 0.99)
+        ],
         "requests": result.requests,
         "outcomes": dict(sorted(result.outcomes.items())),
         "retries_answered_differently": result.replay_mismatches,

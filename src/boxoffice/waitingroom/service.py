@@ -8,6 +8,7 @@ it and keep selling.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -41,7 +42,16 @@ class WaitingRoom:
     # Per process: each queued event's admission frontier, as last read from the store,
     # with when to read it again (see `_frontier`).
     frontiers: dict[str, tuple[float, float, float]] = field(default_factory=dict)
+    # Joins and polls served at once by this process; the rest wait their turn here, off the
+    # event loop's ready queue, where admitted buyers' purchases would queue behind them.
+    doors: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(DOORS))
 
+
+# An opening rush sends hundreds of joins a second; each is a little CPU and a Redis round
+# trip. Measured (docs/benchmarks.md): with all of them in flight at once, admitted buyers'
+# purchases waited behind them (p99 1.5 s at 80 admissions/s); the doors keep the queue's
+# own traffic to a few requests in flight per process, and purchases never wait at them.
+DOORS = 8
 
 # A poll from a buyer whose rank is final reads only the frontier, and that at most this
 # often per event and process: thousands of waiting buyers cost no store round trip each.

@@ -36,17 +36,21 @@ def _room(svc: ServicesDep) -> service.WaitingRoom:
 
 @router.post("", status_code=201)
 async def join(event_id: str, body: JoinQueue, svc: ServicesDep) -> JSONResponse:
-    answer = await service.join(
-        _room(svc), svc.engine, event_id=event_id, buyer=normalise_email(str(body.email))
-    )
+    room = _room(svc)
+    async with room.doors:
+        answer = await service.join(
+            room, svc.engine, event_id=event_id, buyer=normalise_email(str(body.email))
+        )
     return JSONResponse(answer, status_code=201, headers={"Cache-Control": "no-store"})
 
 
 @router.get("")
 async def place(event_id: str, request: Request, svc: ServicesDep) -> JSONResponse:
-    answer = await service.status(
-        _room(svc), event_id=event_id, place_token=bearer_token(request), engine=svc.engine
-    )
+    room = _room(svc)
+    async with room.doors:
+        answer = await service.status(
+            room, event_id=event_id, place_token=bearer_token(request), engine=svc.engine
+        )
     return JSONResponse(answer, headers={"Cache-Control": "no-store"})
 
 
