@@ -13,13 +13,15 @@ from rich.table import Table
 
 from boxoffice.capacity.plan import Costs, Sale, plan
 
-# Measured with `boxoffice loadtest` on the reference machine (2 shared cores, PostgreSQL,
-# sandbox gateway with 50 ms latency); see docs/benchmarks.md. Replace with your own
-# deployment's figures: `boxoffice capacity --from-loadtest report.json`.
+# Measured on the reference machine (2 shared cores, PostgreSQL, sandbox gateway with 50 ms
+# latency), on its slow evening of 2026-11-29; see docs/benchmarks.md: 268 purchases/s with
+# 2 workers, p99 262 ms for admitted buyers at 80 admissions/s, 5.9 requests per purchase
+# with the waiting room (join, polls, retries). Replace with your own deployment's figures:
+# `boxoffice capacity --from-loadtest report.json`.
 REFERENCE = Costs(
-    purchases_per_second_per_worker=250.0,
-    p99_ms=1800.0,
-    requests_per_purchase=1.1,
+    purchases_per_second_per_worker=134.0,
+    p99_ms=262.0,
+    requests_per_purchase=5.9,
     bytes_per_request=1500,
     database_purchases_per_second=2000.0,
 )
