@@ -46,6 +46,7 @@ from boxoffice.tickets.issuance import NewTicket
 
 UNIQUE_VIOLATION = "23505"
 BUYER_LIMIT = "BX001"  # raised by boxoffice_hold (migration 0004)
+NO_SINGLE_BUCKET = "BX002"  # a later line found no bucket: rolled back, the general path decides
 
 HOLD = (
     "SELECT boxoffice_hold($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
@@ -157,6 +158,8 @@ class PostgresHotPath:
                 raise DuplicateKey from error
             if error.sqlstate == BUYER_LIMIT:
                 raise BuyerLimitReached from error
+            if error.sqlstate == NO_SINGLE_BUCKET:
+                return None
             raise
         if taken_from is None:
             return None

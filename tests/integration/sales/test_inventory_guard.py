@@ -117,3 +117,45 @@ async def test_the_served_hold_sells_out_exactly_across_buckets(
 ) -> None:
     """Four buckets filling at random: the last seats are found wherever they are left."""
     assert await race_holds(app, client, capacity=200, racers=260) == 200
+
+
+async def test_an_order_whose_later_line_is_sold_out_is_refused_and_leaks_no_seat(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    """Lines are held in ticket-type order; the one-statement hold takes the first line's
+    seats before it finds the last line sold out, and must give them back (roll back)."""
+    partner = await new_partner(client)
+    event = await new_event(
+        client,
+        partner,
+        ticket_types=[ticket_type(name="Pista", capacity=10), ticket_type(name="VIP", capacity=2)],
+    )
+    first, last = sorted(tt["id"] for tt in event["ticket_types"])
+    capacity = {tt["id"]: tt["capacity"] for tt in event["ticket_types"]}
+    ctx: SalesContext = app.state.services.sales
+
+    def command(lines: list[tuple[str, int]], email: str) -> PlaceOrder:
+        body = order_body(event, "pm_lines", email=email)
+        body["items"] = [{"ticket_type_id": tt, "quantity": q} for tt, q in lines]
+        return PlaceOrder.model_validate(body)
+
+    sell_out = purchase.Purchase.of(command([(last, capacity[last])], "a@example.com"), "k1")
+    await purchase._hold(ctx, sell_out, "o1")
+    refusal = None
+    try:
+        await purchase._hold(
+            ctx, purchase.Purchase.of(command([(first, 1), (last, 1)], "b@example.com"), "k2"), "o2"
+        )
+    except purchase._Refused as refused:
+        refusal = refused.error
+    async with ctx.engine.connect() as conn:
+        taken = await conn.scalar(
+            select(func.sum(inventory_buckets.c.taken)).where(
+                inventory_buckets.c.ticket_type_id == first
+            )
+        )
+        second_order = await conn.scalar(select(func.count()).where(orders.c.id == "o2"))
+    assert refusal is not None
+    assert refusal.code == "sold_out"
+    assert taken == 0
+    assert second_order == 0
