@@ -130,7 +130,10 @@ def _place_token(room: WaitingRoom, event_id: str, digest: str, *, rank: int | N
 
 
 async def _has_opened(engine: AsyncEngine, event_id: str, now: datetime) -> bool:
-    event = await _queued_event(engine, event_id)
+    try:
+        event = await _queued_event(engine, event_id)
+    except (NotFound, NotOnSale):  # no longer on sale: the place is only shown, not upgraded
+        return False
     opens_at = event.sales_start or event.published_at
     return opens_at is not None and now > opens_at + timedelta(seconds=OPENING_SETTLES_SECONDS)
 
