@@ -210,6 +210,9 @@ async def run_queued_sale(
         "p95_ms": round(percentile(result.latencies, 0.95) * 1000, 1),
         "p99_ms": round(percentile(result.latencies, 0.99) * 1000, 1),
         # In completion order: the second half of the sale, after the opening's burst of joins.
+        "server_p50_p99_ms": [
+            round(percentile(result.server_latencies, q) * 1000, 1) for q in (0.5, 0.99)
+        ],
         "second_half_p50_p99_ms": [
             round(percentile(result.latencies[confirmed // 2 :], q) * 1000, 1) for q in (0.5, 0.99)
         ],

@@ -90,6 +90,12 @@ def figures(
             "p99": pct(0.99),
             "mean": round(statistics.fmean(lat) * 1000, 1) if lat else None,
         },
+        # The same purchases as the service timed them (Server-Timing): the difference is
+        # the network and the load generator's own waiting, on a shared machine mostly the latter.
+        "server_latency_ms": {
+            "p50": _percentile_ms(result.server_latencies, 0.50),
+            "p99": _percentile_ms(result.server_latencies, 0.99),
+        },
         "outcomes": dict(sorted(result.outcomes.items())),
         "requests": result.requests,
         "bytes_per_request": round(
@@ -98,3 +104,10 @@ def figures(
         "left_pending": left_pending,
         "audit": {"ok": report.ok, "violations": report.violations[:50], **report.figures},
     }
+
+
+def _percentile_ms(values: list[float], q: float) -> float | None:
+    ordered = sorted(values)
+    if not ordered:
+        return None
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 1)

@@ -15,6 +15,7 @@ CPU than the service under test.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 import uuid
@@ -33,6 +34,8 @@ class Result:
     event: dict[str, Any] = field(default_factory=dict)
     outcomes: Counter[str] = field(default_factory=Counter)
     latencies: list[float] = field(default_factory=list)  # POST /orders, answered 201
+    # The same purchases as the service timed them (its Server-Timing header), in seconds.
+    server_latencies: list[float] = field(default_factory=list)
     replay_mismatches: int = 0
     duplicate_mismatches: int = 0
     requests: int = 0
@@ -59,12 +62,21 @@ class Crowd:
         self.methods: dict[bool, str] = {}
 
     async def _call(
-        self, http: aiohttp.ClientSession, method: str, path: str, *, via: int = 0, **kwargs: Any
+        self,
+        http: aiohttp.ClientSession,
+        method: str,
+        path: str,
+        *,
+        via: int = 0,
+        server_timing: list[float] | None = None,
+        **kwargs: Any,
     ) -> tuple[int, Any]:
         body = kwargs.get("json")
         base = self.urls[via % len(self.urls)]
         async with http.request(method, base + path, **kwargs) as response:
             raw = await response.read()
+            if server_timing is not None:
+                server_timing.extend(_durations(response.headers.get("Server-Timing", "")))
         self.result.requests += 1
         self.result.bytes_sent += len(str(body or "")) + 200  # headers, roughly
         self.result.bytes_received += len(raw) + 200
@@ -192,6 +204,7 @@ class Crowd:
             "payment_method": self.methods[buyer.declines],
         }
         headers = {"Idempotency-Key": uuid.uuid4().hex, **extra}
+        timing: list[float] = []
         async with gate:
             began = time.perf_counter()
             if buyer.double_clicks:
@@ -213,13 +226,20 @@ class Crowd:
                     self.result.duplicate_mismatches += 1
             else:
                 status, answer = await self._call(
-                    http, "POST", "/api/v1/orders", json=body, headers=headers, via=buyer.index
+                    http,
+                    "POST",
+                    "/api/v1/orders",
+                    json=body,
+                    headers=headers,
+                    via=buyer.index,
+                    server_timing=timing,
                 )
             elapsed = time.perf_counter() - began
         code = answer.get("code", "") if status >= 400 else answer.get("status", "")
         self.result.outcomes[f"{status}:{code}"] += 1
         if status == 201:
             self.result.latencies.append(elapsed)
+            self.result.server_latencies.extend(timing[:1])
         if status in (201, 202):
             self.result.orders[answer["id"]] = answer["access_token"]
         if buyer.retries and status != 409:
@@ -241,6 +261,18 @@ def _final(status: int, answer: Any) -> bool:
         "waiting_room_pass_required",
     }
     return status < 500 and answer.get("code") not in transient
+
+
+def _durations(header: str) -> list[float]:
+    """Seconds from a Server-Timing header (`name;dur=12.5, other;dur=3`)."""
+    found = []
+    for metric in header.split(","):
+        for param in metric.split(";")[1:]:
+            key, _, value = param.strip().partition("=")
+            if key == "dur":
+                with contextlib.suppress(ValueError):
+                    found.append(float(value) / 1000)
+    return found
 
 
 def _json(raw: bytes) -> Any:

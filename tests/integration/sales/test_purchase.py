@@ -62,6 +62,10 @@ async def test_an_approved_card_buys_paid_tickets_with_short_codes(
     assert figures["revenue"] == 24000
     captures = [i for i in await sandbox.intents() if i["metadata"]["order_id"] == order["id"]]
     assert [(c["status"], c["amount"]) for c in captures] == [("succeeded", 24000)]
+    # How long the purchase took inside the service, for clients and load generators.
+    metric, duration = response.headers["Server-Timing"].split(";dur=")
+    assert metric == "purchase"
+    assert float(duration) > 0
 
 
 async def test_the_order_opens_with_its_access_token_and_nothing_else(
