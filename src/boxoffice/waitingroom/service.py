@@ -29,6 +29,7 @@ from boxoffice.errors import (
 )
 from boxoffice.sales.contention import with_retries
 from boxoffice.waitingroom import passes
+from boxoffice.waitingroom.pacing import poll_after_seconds
 from boxoffice.waitingroom.store import Place, QueueStore
 
 
@@ -216,26 +217,6 @@ async def status(
     return _answer(place, admission)
 
 
-POLL_AT_MOST_EVERY_SECONDS = 0.5
-POLL_AT_LEAST_EVERY_SECONDS = 15.0
-POLL_MARGIN_SECONDS = 0.25
-
-
-def poll_after_seconds(eta_seconds: float) -> float:
-    """When a waiting buyer should ask again: just after their forecast turn.
-
-    Server-paced polling, because polls run on the same cores as purchases. The
-    admission frontier moves at a known rate, so the ETA is a good forecast: asking a
-    quarter second after it admits most buyers on that very poll, where "every second
-    near the front, a third of the ETA further back" cost about ten polls per admission
-    (each admitted buyer paid for the polls of everyone behind). Far back, at least every
-    15 s, so that a changed admission rate reaches everyone soon; the page counts down
-    in between.
-    """
-    after = eta_seconds + POLL_MARGIN_SECONDS
-    return round(min(POLL_AT_LEAST_EVERY_SECONDS, max(POLL_AT_MOST_EVERY_SECONDS, after)), 2)
-
-
 def _draw_pass(room: WaitingRoom, event_id: str, digest: str) -> tuple[str, passes.Token]:
     """A pass for this buyer, drawn before asking the queue: the queue makes it live in the
     same round trip if (and only if) the buyer turns out to be admitted."""
@@ -272,7 +253,7 @@ def _answer(place: Place, admission: tuple[str, passes.Token]) -> dict[str, Any]
         "eta_seconds": round(place.eta_seconds, 1),
         "admission_rate": place.rate,
         "admitted": place.admitted,
-        "poll_after_seconds": poll_after_seconds(place.eta_seconds),
+        "poll_after_seconds": poll_after_seconds(place.eta_seconds, ahead=place.ahead),
     }
     if place.admitted:
         text, token = admission

@@ -8,8 +8,8 @@
   const passKey = "boxoffice-pass:" + eventId;
   const $ = (id) => document.getElementById(id);
 
-  // Between polls (up to 15 s apart, paced by the server) the place moves at the admission
-  // rate: count it down locally instead of asking the server every second.
+  // Between polls (paced by the server: up to 2 minutes apart far back) the place moves at the
+  // admission rate: count it down locally instead of asking the server every second.
   let last = null;
   let lastAt = 0;
 
