@@ -1,7 +1,11 @@
 """Baselines for the flash-sale figures, measured with the same load generator on the same box.
 
 - a bare ASGI endpoint (`/healthz` of `boxoffice serve`: routing, middleware, JSON, no I/O);
+- the waiting room's two requests: a waiting buyer's poll, and a join (a new place);
 - a repeat view of a ticket page answered 304 from its ETag (issue 5: "costs almost nothing").
+
+The service CPU per request (from /proc) is what `boxoffice capacity` charges the web workers
+for the queue's traffic, relative to a purchase's (bench/flash_sale.py).
 
     python bench/baseline.py --seconds 5 --concurrency 200
 """
@@ -42,6 +46,27 @@ async def hammer(url: str, *, seconds: float, concurrency: int, headers: dict[st
                 async with http.get(url, headers=headers) as response:
                     await response.read()
                     assert response.status in (200, 304), response.status
+                done += 1
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        return done / (time.perf_counter() - started)
+
+
+async def join_many(url: str, *, seconds: float, concurrency: int) -> float:
+    """Joins of distinct buyers (each a new place): the opening rush's request."""
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    done = 0
+    async with aiohttp.ClientSession(connector=connector) as http:
+        deadline = time.perf_counter() + seconds
+
+        async def worker() -> None:
+            nonlocal done
+            while time.perf_counter() < deadline:
+                email = f"j{uuid.uuid4().hex[:16]}@example.com"
+                async with http.post(url, json={"email": email}) as response:
+                    await response.read()
+                    assert response.status == 201, response.status
                 done += 1
 
         started = time.perf_counter()
@@ -145,6 +170,11 @@ async def main() -> None:
             headers={"Authorization": f"Bearer {place_token}"},
         )
         poll_cpu_ms = (cpu_seconds(pid) - before) * 1000 / (polls * args.seconds)
+        before = cpu_seconds(pid)
+        joins = await join_many(
+            f"{server.url}{poll_path}", seconds=args.seconds, concurrency=args.concurrency
+        )
+        join_cpu_ms = (cpu_seconds(pid) - before) * 1000 / (joins * args.seconds)
         path, etag = await ticket_page(server.url, gateway)
         repeat = await hammer(
             f"{server.url}{path}",
@@ -165,6 +195,8 @@ async def main() -> None:
                 "healthz_service_cpu_ms": round(health_cpu_ms, 3),
                 "queue_poll_per_second": round(polls, 1),
                 "queue_poll_service_cpu_ms": round(poll_cpu_ms, 3),
+                "queue_join_per_second": round(joins, 1),
+                "queue_join_service_cpu_ms": round(join_cpu_ms, 3),
                 "ticket_page_304_per_second": round(repeat, 1),
                 "ticket_page_200_per_second": round(fresh, 1),
                 "concurrency": args.concurrency,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,27 +14,44 @@ from rich.table import Table
 from boxoffice.capacity.plan import Costs, Sale, plan
 
 # Measured on the reference machine (2 shared cores, PostgreSQL, sandbox gateway with 50 ms
-# latency), on its slow evening of 2026-11-29; see docs/benchmarks.md: 268 purchases/s with
-# 2 workers, p99 262 ms for admitted buyers at 80 admissions/s, 5.9 requests per purchase
-# with the waiting room (join, polls, retries). Replace with your own deployment's figures:
+# latency), the night of 2026-11-29; see docs/benchmarks.md. Purchases without a queue: 396 and
+# 433 purchases/s from 2 workers (two runs), about 1.05 requests each; a queued sale met admitted
+# buyers' p99 of 313-716 ms at 150 admissions/s. The waiting room's requests in purchases' worth
+# of worker CPU: a join 0.72 ms and a waiting buyer's poll 0.47 ms of service CPU
+# (bench/baseline.py), against ~2.4 ms per purchase. Replace with your own deployment's figures:
 # `boxoffice capacity --from-loadtest report.json`.
 REFERENCE = Costs(
-    purchases_per_second_per_worker=134.0,
-    p99_ms=262.0,
-    requests_per_purchase=5.9,
+    purchases_per_second_per_worker=207.0,
+    p99_ms=716.0,
+    requests_per_purchase=1.1,
     bytes_per_request=1500,
     database_purchases_per_second=2000.0,
+    join_cost=0.3,
+    poll_cost=0.2,
 )
 
 
 def costs_from_loadtest(path: Path, workers: int) -> Costs:
+    """Purchase costs from a `boxoffice loadtest --json` report of a sale without a queue.
+
+    A queued run is refused: its purchases/s per worker already paid for that run's joins
+    and polls, and the plan charges the queue's traffic itself (join and poll costs stay the
+    reference's unless measured with bench/baseline.py on the deployment).
+    """
     report: dict[str, Any] = json.loads(path.read_text())
+    if report.get("waiting_room"):
+        raise ValueError(
+            "this load test queued its buyers: measure purchases without the waiting room "
+            "(boxoffice loadtest without --waiting-room); the plan adds the queue's traffic"
+        )
     confirmed = report["confirmed_purchases"]
     return Costs(
         purchases_per_second_per_worker=report["confirmed_per_second"] / workers,
         p99_ms=report["latency_ms"]["p99"] or 0.0,
         requests_per_purchase=report["requests"] / max(1, confirmed),
         bytes_per_request=report["bytes_per_request"],
+        join_cost=REFERENCE.join_cost,
+        poll_cost=REFERENCE.poll_cost,
         source=str(path),
     )
 
@@ -51,10 +68,25 @@ def capacity(
         Path | None, typer.Option(help="A `boxoffice loadtest --json` report of your deployment.")
     ] = None,
     loadtest_workers: Annotated[int, typer.Option(min=1, help="Workers in that run.")] = 1,
+    join_cost: Annotated[
+        float | None,
+        typer.Option(min=0, help="A queue join's CPU as a fraction of a purchase's (measured)."),
+    ] = None,
+    poll_cost: Annotated[
+        float | None,
+        typer.Option(min=0, help="A waiting buyer's poll's CPU as a fraction of a purchase's."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Plan a sale: throughput, admission rate, workers, database, storage, bandwidth, time."""
-    costs = costs_from_loadtest(from_loadtest, loadtest_workers) if from_loadtest else REFERENCE
+    try:
+        costs = costs_from_loadtest(from_loadtest, loadtest_workers) if from_loadtest else REFERENCE
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--from-loadtest") from error
+    if join_cost is not None:
+        costs = replace(costs, join_cost=join_cost)
+    if poll_cost is not None:
+        costs = replace(costs, poll_cost=poll_cost)
     sale = Sale(
         tickets=tickets,
         audience=audience,

@@ -15,9 +15,18 @@ The model, stated so it can be argued with:
   core each, but never more than the database primary can feed (its measured ceiling
   × headroom); database connections = workers × pool size × 2 (each worker keeps
   two fixed pools: the purchase hot path's and everything else's);
+- the waiting room's own traffic runs on web workers too, and at its peak it can cost
+  more than the purchases: every arrival joins (joins/s = demand), and the queue at its
+  longest (audience − admission rate × arrival window) polls as the server paces it
+  (`boxoffice.waitingroom.pacing`), plus one poll per admitted buyer. Each join and poll is charged
+  as the measured fraction of a purchase's CPU it costs (`join_cost`, `poll_cost`), and
+  the plan adds the workers that carry it (`queue_workers`). On a fixed deployment the
+  admission rate is the highest one whose purchases *and* queue traffic fit; when none
+  does, `short_of_workers` says how many more are needed;
 - sell-out time = attempts / min(admission rate, demand rate) (bounded below by the
   arrival of enough buyers);
-- storage and bandwidth from measured bytes per order and per request, plus queue polls.
+- storage and bandwidth from measured bytes per order and per request, plus the queue's
+  joins and polls.
 """
 
 from __future__ import annotations
@@ -25,6 +34,8 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 from typing import Any
+
+from boxoffice.waitingroom.pacing import polls_per_second
 
 HEADROOM = 0.7  # plan for 70 % of measured capacity: p99 grows fast near saturation
 
@@ -38,7 +49,6 @@ class Sale:
     decline_rate: float = 0.05
     target_sellout_minutes: float | None = None
     max_workers: int | None = None  # a fixed deployment: the queue absorbs the rest
-    queue_poll_seconds: float = 15.0  # the waiting room asks far-back buyers every 15 s
 
 
 @dataclass(frozen=True)
@@ -54,6 +64,11 @@ class Costs:
     # What one PostgreSQL primary sustains for a whole purchase (hold + confirm); beyond it,
     # more web workers only queue on the database. From pgbench on the same machine.
     database_purchases_per_second: float = 2000.0
+    # The waiting room's requests, each in purchases' worth of a worker's CPU: service CPU
+    # per join and per waiting buyer's poll (bench/baseline.py) over that per purchase
+    # (bench/flash_sale.py), measured on the same box.
+    join_cost: float = 0.3
+    poll_cost: float = 0.2
     source: str = "docs/benchmarks.md"
 
 
@@ -70,6 +85,10 @@ class Plan:
     storage_megabytes: float
     bandwidth_megabits: float
     peak_queue_length: int
+    joins_per_second: float  # the waiting room's traffic at its peak (0 without a queue)
+    polls_per_second: float
+    queue_workers: int  # of `web_workers`, the ones the queue's traffic keeps busy
+    short_of_workers: int  # a fixed deployment too small even for its queue: add these
     sellout_minutes: float
     waiting_room_advised: bool
     assumptions: dict[str, Any]
@@ -88,16 +107,21 @@ def plan(sale: Sale, costs: Costs) -> Plan:
     else:
         purchases = demand
     per_worker = costs.purchases_per_second_per_worker * HEADROOM
-    workers = max(1, math.ceil(purchases / per_worker))
-    if sale.max_workers:
-        workers = min(workers, sale.max_workers)
-    ceiling = costs.database_purchases_per_second * HEADROOM
-    workers = min(workers, max(1, math.ceil(ceiling / per_worker)))
-    admission = min(purchases, workers * per_worker, ceiling)
-    sellout_seconds = attempts / admission
-    queue_peak = max(0, int(sale.audience - admission * sale.arrival_minutes * 60))
-    polls = queue_peak / sale.queue_poll_seconds
-    bandwidth = (admission * costs.requests_per_purchase + polls) * costs.bytes_per_request * 8
+    queue = _QueueTraffic(sale, costs, demand=demand)
+    # Uncapped: admit what the sale needs (and the database takes); size workers for it.
+    admission = min(purchases, costs.database_purchases_per_second * HEADROOM)
+    workers = queue.workers_for(admission, per_worker)
+    short = 0
+    if sale.max_workers and workers > sale.max_workers:
+        fitting = _fitting_admission(admission, sale.max_workers * per_worker, queue)
+        if fitting is None:
+            short = workers - sale.max_workers  # the plan stays the one those workers allow
+        else:
+            admission, workers = fitting, sale.max_workers
+    queued = admission < demand
+    joins = demand if queued else 0.0
+    polls = queue.polls(admission) if queued else 0.0
+    requests = admission * costs.requests_per_purchase + joins + polls
     return Plan(
         orders_needed=orders,
         attempts_needed=attempts,
@@ -108,9 +132,55 @@ def plan(sale: Sale, costs: Costs) -> Plan:
         cores=workers + 2,  # plus PostgreSQL and Redis on their own cores at least
         database_connections=workers * costs.pool_size * 2,  # two fixed pools per worker
         storage_megabytes=round(attempts * costs.bytes_per_order_stored / 1e6, 1),
-        bandwidth_megabits=round(bandwidth / 1e6, 1),
-        peak_queue_length=queue_peak,
-        sellout_minutes=round(sellout_seconds / 60, 1),
-        waiting_room_advised=demand > workers * per_worker or queue_peak > 0,
+        bandwidth_megabits=round(requests * costs.bytes_per_request * 8 / 1e6, 1),
+        peak_queue_length=queue.peak(admission),
+        joins_per_second=round(joins, 1),
+        polls_per_second=round(polls, 1),
+        queue_workers=min(workers, math.ceil(queue.load(admission) / per_worker)),
+        short_of_workers=short,
+        sellout_minutes=round(attempts / admission / 60, 1),
+        waiting_room_advised=queued,
         assumptions={"headroom": HEADROOM, **asdict(costs)},
     )
+
+
+@dataclass(frozen=True)
+class _QueueTraffic:
+    """The waiting room at its peak, in purchases per second's worth of worker CPU.
+
+    There is a queue when people arrive faster than they are admitted; then every arrival
+    joins, and the queue at its longest polls as the server paces it.
+    """
+
+    sale: Sale
+    costs: Costs
+    demand: float
+
+    def peak(self, admission: float) -> int:
+        return max(0, int(self.sale.audience - admission * self.sale.arrival_minutes * 60))
+
+    def polls(self, admission: float) -> float:
+        return polls_per_second(waiting=self.peak(admission), admission_rate=admission)
+
+    def load(self, admission: float) -> float:
+        if admission >= self.demand:
+            return 0.0
+        joins = self.demand * self.costs.join_cost
+        return joins + self.polls(admission) * self.costs.poll_cost
+
+    def workers_for(self, admission: float, per_worker: float) -> int:
+        return max(1, math.ceil((admission + self.load(admission)) / per_worker))
+
+
+def _fitting_admission(needed: float, capacity: float, queue: _QueueTraffic) -> float | None:
+    """The highest admission rate whose purchases and queue traffic fit in `capacity`.
+
+    Searched downwards in steps of 1 % of `needed`, not solved: admitting faster costs
+    purchases but shortens the queue and its polls, so the load is not monotonic in the
+    rate. None when nothing fits, not even the queue on its own.
+    """
+    for step in range(100, 0, -1):
+        admission = needed * step / 100
+        if admission + queue.load(admission) <= capacity:
+            return admission
+    return None

@@ -2,33 +2,89 @@
 
 from __future__ import annotations
 
+import json
+import math
+from pathlib import Path
+
 import pytest
 
+from boxoffice.capacity.command import REFERENCE, costs_from_loadtest
 from boxoffice.capacity.plan import HEADROOM, Costs, Sale, plan
+from boxoffice.waitingroom.pacing import polls_per_second
 
-COSTS = Costs(purchases_per_second_per_worker=100.0, p99_ms=400.0, pool_size=10)
+COSTS = Costs(
+    purchases_per_second_per_worker=100.0, p99_ms=400.0, pool_size=10, join_cost=0.3, poll_cost=0.2
+)
 
 
-def test_a_crowd_faster_than_the_deployment_gets_a_queue_and_a_slower_sellout() -> None:
-    sale = Sale(
-        tickets=20_000,
-        audience=200_000,
-        arrival_minutes=5,
-        tickets_per_order=2,
-        decline_rate=0.0,
-        max_workers=4,
-    )
+def queue_load(result_admission: float, *, demand: float, waiting: int) -> float:
+    """The plan's own statement of the queue's cost, in purchases/s of worker CPU."""
+    polls = polls_per_second(waiting=waiting, admission_rate=result_admission)
+    return demand * COSTS.join_cost + polls * COSTS.poll_cost
+
+
+def test_a_crowd_faster_than_the_deployment_is_queued_and_the_queue_is_paid_for() -> None:
+    sale = Sale(tickets=20_000, audience=20_000, arrival_minutes=1, decline_rate=0.0, max_workers=4)
 
     result = plan(sale, COSTS)
 
-    assert result.orders_needed == 10_000
-    assert result.demand_per_second == pytest.approx(666.7, abs=0.1)
-    assert result.web_workers == 4
-    assert result.admission_rate_per_second == pytest.approx(4 * 100 * HEADROOM)
-    assert result.sellout_minutes == pytest.approx(10_000 / 280 / 60, abs=0.1)
-    assert result.peak_queue_length == 200_000 - 280 * 300
+    capacity = 4 * 100 * HEADROOM
     assert result.waiting_room_advised
+    assert result.web_workers == 4
+    assert result.joins_per_second == pytest.approx(333.3, abs=0.1)
+    assert result.peak_queue_length == pytest.approx(
+        20_000 - result.admission_rate_per_second * 60, abs=5
+    )
+    load = queue_load(
+        result.admission_rate_per_second, demand=333.33, waiting=result.peak_queue_length
+    )
+    # The queue's joins and polls take their share: fewer admissions than 4 workers' worth.
+    assert result.admission_rate_per_second + load <= capacity + 1
+    assert result.admission_rate_per_second < capacity / 2
+    assert result.queue_workers >= 2
+    assert result.short_of_workers == 0
     assert result.database_connections == 80  # 4 workers × two fixed pools of 10
+
+
+def test_one_more_worker_beats_a_queue_the_deployment_cannot_carry() -> None:
+    sale = Sale(tickets=20_000, audience=48_000, arrival_minutes=10, max_workers=1)
+
+    result = plan(sale, COSTS)
+
+    assert result.short_of_workers == 1  # 80 people/s need 2 workers at 70 each
+    assert result.web_workers == 2
+    assert not result.waiting_room_advised
+    assert result.polls_per_second == 0
+
+
+def test_a_stadium_crowd_at_once_mostly_needs_workers_for_the_queue() -> None:
+    sale = Sale(
+        tickets=60_000,
+        audience=500_000,
+        arrival_minutes=2,
+        tickets_per_order=2.5,
+        decline_rate=0.08,
+        max_workers=8,
+    )
+
+    result = plan(sale, REFERENCE)
+
+    per_worker = REFERENCE.purchases_per_second_per_worker * HEADROOM
+    assert result.admission_rate_per_second == pytest.approx(2000 * HEADROOM)  # the database
+    purchase_workers = math.ceil(result.admission_rate_per_second / per_worker)
+    assert result.queue_workers > purchase_workers  # joins and polls outweigh the purchases
+    assert result.web_workers - 8 == result.short_of_workers > 0
+
+
+def test_a_sellout_target_slower_than_the_crowd_queues_the_rest() -> None:
+    sale = Sale(tickets=10_000, audience=60_000, arrival_minutes=1, target_sellout_minutes=10)
+
+    result = plan(sale, COSTS)
+
+    assert result.admission_rate_per_second == pytest.approx(5_264 / 600, abs=0.1)
+    assert result.waiting_room_advised
+    assert result.web_workers == 1 + result.queue_workers  # one for the purchases
+    assert result.sellout_minutes == pytest.approx(10, abs=0.1)
 
 
 def test_declines_mean_more_attempts_for_the_same_tickets() -> None:
@@ -43,6 +99,7 @@ def test_without_a_worker_cap_the_plan_sizes_workers_for_the_arrival_rate() -> N
     assert result.purchases_per_second == 1000
     assert result.web_workers == 15  # 1000 / (100 * 0.7), rounded up
     assert result.peak_queue_length == 0
+    assert result.queue_workers == 0
 
 
 @pytest.mark.parametrize("bad", [{"tickets": 0}, {"audience": 0}, {"decline_rate": 1.0}])
@@ -50,3 +107,29 @@ def test_impossible_sales_are_refused(bad: dict[str, float]) -> None:
     shape = {"tickets": 100, "audience": 100, "arrival_minutes": 1.0} | bad
     with pytest.raises(ValueError, match=r"positive|decline"):
         plan(Sale(**shape), COSTS)  # type: ignore[arg-type]
+
+
+def loadtest_report(tmp_path: Path, *, waiting_room: bool) -> Path:
+    report = {
+        "waiting_room": waiting_room,
+        "confirmed_purchases": 4000,
+        "confirmed_per_second": 400.0,
+        "latency_ms": {"p99": 120.0},
+        "requests": 4200,
+        "bytes_per_request": 900,
+    }
+    path = tmp_path / "run.json"
+    path.write_text(json.dumps(report))
+    return path
+
+
+def test_a_load_test_of_the_deployment_gives_the_costs_per_worker(tmp_path: Path) -> None:
+    costs = costs_from_loadtest(loadtest_report(tmp_path, waiting_room=False), workers=2)
+    assert costs.purchases_per_second_per_worker == 200.0
+    assert costs.requests_per_purchase == pytest.approx(1.05)
+    assert costs.join_cost == REFERENCE.join_cost
+
+
+def test_a_queued_load_test_is_refused_as_it_would_charge_its_queue_twice(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="without the waiting room"):
+        costs_from_loadtest(loadtest_report(tmp_path, waiting_room=True), workers=2)
