@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -9,7 +10,10 @@ from typing import Any
 import httpx
 import pytest
 
+from boxoffice.waitingroom.service import SEATS_FRESH_SECONDS
 from tests.e2e.conftest import ServedApp
+from tests.support.buying import order_body, tokenise
+from tests.support.sandbox import Sandbox
 
 pytestmark = pytest.mark.e2e
 
@@ -70,4 +74,58 @@ def test_a_buyer_sees_their_place_and_moves_on_to_checkout_when_admitted(
     stored = page.evaluate(f"sessionStorage.getItem('boxoffice-pass:{event['id']}')")
     assert stored.startswith("p.")
     page.screenshot(path=str(screenshots / "queue-admitted-phone.png"), full_page=True)
+    page.close()
+
+
+def test_a_buyer_who_joins_a_sold_out_sale_is_told_so_and_keeps_the_place(
+    browser: Any, served: ServedApp, sandbox: Sandbox, screenshots: Path
+) -> None:
+    with httpx.Client(base_url=served.url) as http:
+        partner = http.post(
+            "/api/v1/partners", json={"name": "Club", "email": "club@example.com"}
+        ).json()
+        auth = {"Authorization": f"Bearer {partner['api_key']}"}
+        event = http.post(
+            "/api/v1/events",
+            headers=auth,
+            json={
+                "name": "Small Room Night",
+                "venue": "Clube",
+                "starts_at": (datetime.now(UTC) + timedelta(days=30)).isoformat(),
+                "sales_start": (datetime.now(UTC) - timedelta(seconds=1)).isoformat(),
+                "waiting_room": True,
+                "ticket_types": [
+                    {"name": "Pista", "price": 5000, "currency": "BRL", "capacity": 1}
+                ],
+            },
+        ).json()
+        http.post(f"/api/v1/events/{event['id']}/publish", headers=auth).raise_for_status()
+        queue = f"/api/v1/events/{event['id']}/queue"
+        http.put(f"{queue}/rate", headers=auth, json={"per_second": 1000}).raise_for_status()
+        first = http.post(queue, json={"email": "first@example.com"}).json()
+        time.sleep(0.3)
+        admitted = http.get(
+            queue, headers={"Authorization": f"Bearer {first['place_token']}"}
+        ).json()
+        bought = http.post(
+            "/api/v1/orders",
+            json=order_body(event, tokenise(sandbox.url), email="first@example.com"),
+            headers={
+                "Idempotency-Key": "last-ticket",
+                "Boxoffice-Waiting-Room-Pass": admitted["pass"],
+            },
+        )
+        assert bought.status_code == 201, bought.text
+    time.sleep(SEATS_FRESH_SECONDS)  # the workers' snapshot of the seats left catches up
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+
+    page.goto(f"{served.url}/queue/{event['id']}")
+    page.get_by_label("Your e-mail").fill("ana@example.com")
+    page.get_by_role("button", name="Take my place").click()
+
+    page.wait_for_selector("#sold-out:not([hidden])")
+    assert "Sold out for now" in page.locator("#sold-out").inner_text()
+    assert page.locator("#position").inner_text() == "2"
+    assert page.locator("#admitted").is_hidden()
+    page.screenshot(path=str(screenshots / "queue-sold-out-phone.png"), full_page=True)
     page.close()

@@ -162,8 +162,11 @@ class Crowd:
             self.result.seconds = time.perf_counter() - started
         return self.result
 
-    async def _admission(self, http: aiohttp.ClientSession, buyer: Buyer) -> dict[str, str]:
-        """Join the queue and wait to be admitted, retrying as a browser page would."""
+    async def _admission(self, http: aiohttp.ClientSession, buyer: Buyer) -> dict[str, str] | None:
+        """Join the queue and wait to be admitted, retrying as a browser page would.
+
+        None when the queue says the sale is sold out: the buyer leaves, as people do.
+        """
         event_id = self.result.event["id"]
         path = f"/api/v1/events/{event_id}/queue"
         for attempt in range(20):
@@ -178,6 +181,9 @@ class Crowd:
             raise QueueRefused(f"could not join the queue: {status}")
         token = place["place_token"]
         while not place.get("admitted"):
+            if place.get("sold_out"):
+                self.result.outcomes["queue:sold_out"] += 1
+                return None
             await asyncio.sleep(place.get("poll_after_seconds", 2.0))  # as the queue page does
             status, answer = await self._call(
                 http, "GET", path, via=buyer.index, headers={"Authorization": f"Bearer {token}"}
@@ -194,6 +200,8 @@ class Crowd:
     ) -> None:
         s = self.plan.scenario
         extra = await self._admission(http, buyer) if s.waiting_room else {}
+        if extra is None:
+            return
         event = self.result.event
         body = {
             "event_id": event["id"],

@@ -16,10 +16,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from redis.exceptions import RedisError
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from boxoffice.db.tables import events
+from boxoffice.db.tables import events, inventory_buckets, ticket_types
 from boxoffice.errors import (
     AdmissionPassRequired,
     NotFound,
@@ -46,6 +46,9 @@ class WaitingRoom:
     # Joins and polls served at once by this process; the rest wait their turn here, off the
     # event loop's ready queue, where admitted buyers' purchases would queue behind them.
     doors: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(DOORS))
+    # Per process: each queued event's seats left (capacity minus held and sold), as last
+    # read from the database, with when to read it again (see `_seats_left`).
+    seats: dict[str, tuple[float, int]] = field(default_factory=dict)
 
 
 # An opening rush sends hundreds of joins a second; each is a little CPU and a Redis round
@@ -58,6 +61,22 @@ DOORS = 8
 # often per event and process: thousands of waiting buyers cost no store round trip each.
 FRONTIER_FRESH_SECONDS = 0.25
 
+
+# Once every seat is held or sold, waiting buyers are told so and asked to look again only
+# every minute: seats of unpaid orders can come back (a declined card, an expired hold), but a
+# sold-out queue must stop costing a poll every few seconds per person.
+SOLD_OUT_POLL_SECONDS = 60.0
+SEATS_FRESH_SECONDS = 2.0
+
+_SEATS_LEFT = (
+    select(func.coalesce(func.sum(inventory_buckets.c.capacity - inventory_buckets.c.taken), 0))
+    .select_from(
+        inventory_buckets.join(
+            ticket_types, ticket_types.c.id == inventory_buckets.c.ticket_type_id
+        )
+    )
+    .where(ticket_types.c.event_id == bindparam("event_id"))
+)
 
 _QUEUED_EVENT = select(
     events.c.status, events.c.waiting_room, events.c.sales_start, events.c.published_at
@@ -113,7 +132,10 @@ async def join(
     # Joined after the opening: at the back, behind everyone earlier and ahead of everyone
     # later, so this rank is final and the token can carry it.
     token = _place_token(room, event_id, digest, rank=None if shuffled else place.rank)
-    return {"place_token": token, **_answer(place, admission)}
+    answer = _answer(place, admission)
+    if await _seats_left(room, engine, event_id) <= 0:
+        answer = _sold_out(answer)
+    return {"place_token": token, **answer}
 
 
 def _place_token(room: WaitingRoom, event_id: str, digest: str, *, rank: int | None) -> str:
@@ -201,11 +223,15 @@ async def status(
         if engine is not None and await _has_opened(engine, event_id, room.clock()):
             rank = answer["position"] - 1
             answer["place_token"] = _place_token(room, event_id, token.buyer_digest, rank=rank)
+        if engine is not None and await _seats_left(room, engine, event_id) <= 0:
+            answer = _sold_out(answer)
         return answer
     # The common poll: the rank is in the token, the frontier in this process's snapshot.
     # Only an admitted buyer costs a store round trip, once, to make their pass live.
     frontier, rate = await _frontier(room, event_id)
     place = Place(rank, frontier, rate)
+    if engine is not None and await _seats_left(room, engine, event_id) <= 0:
+        return _sold_out(_answer(place, None))
     admission = _draw_pass(room, event_id, token.buyer_digest)
     if place.admitted:
         try:
@@ -246,19 +272,44 @@ async def _status(room: WaitingRoom, event_id: str, digest: str) -> dict[str, An
     return _answer(place, admission)
 
 
-def _answer(place: Place, admission: tuple[str, passes.Token]) -> dict[str, Any]:
+def _answer(place: Place, admission: tuple[str, passes.Token] | None) -> dict[str, Any]:
     answer: dict[str, Any] = {
         "position": place.rank + 1,
         "ahead": place.ahead,
         "eta_seconds": round(place.eta_seconds, 1),
         "admission_rate": place.rate,
         "admitted": place.admitted,
+        "sold_out": False,
         "poll_after_seconds": poll_after_seconds(place.eta_seconds, ahead=place.ahead),
     }
-    if place.admitted:
+    if place.admitted and admission is not None:
         text, token = admission
         answer |= {"pass": text, "pass_expires_at": token.expires_at.isoformat()}
     return answer
+
+
+def _sold_out(answer: dict[str, Any]) -> dict[str, Any]:
+    """Every seat is held or sold: no pass (there is nothing to buy), ask again in a minute.
+
+    The place is kept: if seats come back, the buyer is admitted in their turn as before.
+    """
+    kept = {k: v for k, v in answer.items() if k not in ("pass", "pass_expires_at")}
+    return kept | {"admitted": False, "sold_out": True, "poll_after_seconds": SOLD_OUT_POLL_SECONDS}
+
+
+async def _seats_left(room: WaitingRoom, engine: AsyncEngine, event_id: str) -> int:
+    """Seats not yet held or sold for the event, read at most every 2 s per process."""
+    cached = room.seats.get(event_id)
+    if cached is not None and cached[0] > time.monotonic():
+        return cached[1]
+
+    async def read() -> int:
+        async with engine.connect() as conn:
+            return int(await conn.scalar(_SEATS_LEFT, {"event_id": event_id}) or 0)
+
+    left = await with_retries(read, what="seats left")
+    room.seats[event_id] = (time.monotonic() + SEATS_FRESH_SECONDS, left)
+    return left
 
 
 async def check_pass(room: WaitingRoom, *, event_id: str, buyer: str, text: str | None) -> None:

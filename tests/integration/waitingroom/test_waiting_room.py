@@ -286,3 +286,57 @@ async def test_a_place_taken_before_the_opening_gets_its_final_token_after_it(
     assert final != first
     assert answer["position"] == again["position"] == ranks[0]
     assert "place_token" not in again
+
+
+async def test_a_sold_out_queue_says_so_and_stops_polling_until_seats_come_back(
+    app_client: AppClient, sandbox: Sandbox
+) -> None:
+    async with app_client(admission_rate=1000.0) as client:
+        partner = await new_partner(client)
+        opened = (datetime.now(UTC) - timedelta(seconds=1)).isoformat()
+        event = await new_event(
+            client,
+            partner,
+            waiting_room=True,
+            sales_start=opened,
+            ticket_types=[ticket_type(capacity=1)],
+        )
+        queue = f"/api/v1/events/{event['id']}/queue"
+        ana = await join(client, event["id"], "ana@example.com")
+        await asyncio.sleep(0.05)
+        admitted = (
+            await client.get(queue, headers={"Authorization": f"Bearer {ana['place_token']}"})
+        ).json()
+        paid = await client.post(
+            "/api/v1/orders",
+            json=order_body(event, tokenise(sandbox.url), email="ana@example.com"),
+            headers={
+                "Idempotency-Key": uuid.uuid4().hex,
+                "Boxoffice-Waiting-Room-Pass": admitted["pass"],
+            },
+        )
+        assert paid.status_code == 201, paid.text
+        room = client._transport.app.state.services.sales.waiting_room  # type: ignore[attr-defined]
+        room.seats.clear()  # this worker's snapshot of the seats left is two seconds old at most
+
+        bob = await join(client, event["id"], "bob@example.com")
+        bob_auth = {"Authorization": f"Bearer {bob['place_token']}"}
+        sold_out = (await client.get(queue, headers=bob_auth)).json()
+
+        refund = await client.post(
+            f"/api/v1/orders/{paid.json()['id']}/refund", headers=partner["headers"]
+        )
+        assert refund.status_code == 200, refund.text
+        room.seats.clear()
+        await asyncio.sleep(0.3)  # and of the admission frontier, a quarter second
+        back = (await client.get(queue, headers=bob_auth)).json()
+
+    assert bob["sold_out"] is True  # told at the door
+    assert sold_out["sold_out"] is True
+    assert sold_out["admitted"] is False
+    assert "pass" not in sold_out  # nothing to buy: no pass
+    assert sold_out["poll_after_seconds"] == 60.0  # a sold-out queue asks once a minute
+    assert sold_out["position"] == 2  # and keeps the place
+    assert back["sold_out"] is False
+    assert back["admitted"] is True  # the refunded seat is Bob's turn
+    assert back["pass"]

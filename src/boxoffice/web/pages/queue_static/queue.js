@@ -22,7 +22,7 @@
   }
 
   setInterval(() => {
-    if (!last || last.admitted) return;
+    if (!last || last.admitted || last.sold_out) return;
     const elapsed = (Date.now() - lastAt) / 1000;
     const moved = Math.floor(elapsed * (last.admission_rate || 0));
     render(
@@ -46,7 +46,9 @@
       return false;
     }
     $("place").hidden = false;
+    $("sold-out").hidden = !answer.sold_out;
     render(answer.position, answer.ahead, answer.eta_seconds);
+    if (answer.sold_out) $("queue-status").textContent = "Sold out for now.";
     return true;
   }
 
