@@ -39,6 +39,7 @@ from tests.support.processes import ServeProcess  # noqa: E402
 from tests.support.sandbox import Sandbox  # noqa: E402
 
 from bench import cpu  # noqa: E402
+from boxoffice import collector  # noqa: E402
 from boxoffice.db.engine import create_engine  # noqa: E402
 from boxoffice.db.migrate import upgrade  # noqa: E402
 from boxoffice.loadtest.report import wait_until_settled  # noqa: E402
@@ -309,6 +310,12 @@ async def main() -> None:
         "is then the purchases in flight at most, and as many buyers as tickets queue",
     )
     parser.add_argument(
+        "--service-src",
+        metavar="PATH",
+        help="run the service from this source tree (PYTHONPATH), e.g. a worktree of an older "
+        "commit, with this load generator, acquirer and audit: an A/B in one run",
+    )
+    parser.add_argument(
         "--profile",
         metavar="PREFIX",
         help="py-spy the service during the sale; writes PREFIX-<workers>.txt (pip install py-spy)",
@@ -334,6 +341,7 @@ async def main() -> None:
                 "BOXOFFICE_DATA_DIR": str(work),
                 "BOXOFFICE_LOG_LEVEL": "WARNING",
                 "BOXOFFICE_REDIS_URL": REDIS,
+                **({"PYTHONPATH": args.service_src} if args.service_src else {}),
             },
             log_path=work / f"serve-{workers}.log",
             workers=workers,
@@ -412,6 +420,7 @@ async def main() -> None:
 
 if __name__ == "__main__":
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    collector.tune_for_serving()  # the load generator spends as little of the box as it can
     # uvloop (installed with uvicorn[standard]) for the load generator too: on the default
     # loop the generator alone took ~40 % more CPU per purchase from the shared cores.
     uvloop.run(main())

@@ -16,7 +16,7 @@ from datetime import timedelta
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from boxoffice import __version__
+from boxoffice import __version__, collector
 from boxoffice.checkin.context import build_checkin  # checkin (issue 6)
 from boxoffice.config import Settings
 from boxoffice.db.engine import create_engine
@@ -97,7 +97,10 @@ def build_sales(
     )
 
 
-def create_app(settings: Settings | None = None, *, run_workers: bool = True) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, run_workers: bool = True, serving: bool = False
+) -> FastAPI:
+    """The app; `serving` marks a `boxoffice serve` worker (its collector is tuned at startup)."""
     settings = settings or Settings()
 
     @asynccontextmanager
@@ -146,6 +149,8 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = True) ->
                 )
             )
             # ---
+        if serving:
+            collector.tune_for_serving()
         try:
             yield
         finally:
@@ -193,3 +198,8 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = True) ->
         app.mount("/gateway", create_sandbox_app(sandbox_settings))
     app.add_middleware(RequestContext)
     return app
+
+
+def create_served_app() -> FastAPI:
+    """`boxoffice serve`'s factory: one per worker process, configured from the environment."""
+    return create_app(serving=True)

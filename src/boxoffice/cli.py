@@ -95,7 +95,7 @@ def serve(
     logs.configure(settings.log_level)
     _migrate(settings)
     uvicorn.run(
-        "boxoffice.app:create_app",
+        "boxoffice.app:create_served_app",
         factory=True,
         host=host,
         port=port,

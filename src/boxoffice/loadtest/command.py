@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
+from boxoffice import collector
 from boxoffice.config import Settings
 from boxoffice.loadtest.report import audit_sale, figures, wait_until_settled
 from boxoffice.loadtest.runner import Crowd
@@ -86,6 +87,9 @@ async def _run(scenario: Scenario, settings: Settings, *, url: str, settle_secon
         MofNCompleteColumn(),
         TimeElapsedColumn(),
     )
+    # The crowd shares the machine with what it measures more often than not: spend as little
+    # of it as possible on the collector (see boxoffice.collector).
+    collector.tune_for_serving()
     with Progress(*columns, transient=True) as progress:
         task = progress.add_task("buyers", total=scenario.buyers)
         result = await crowd.run(lambda: progress.advance(task))

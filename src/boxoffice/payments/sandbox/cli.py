@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
+from boxoffice import collector
 from boxoffice.payments.sandbox.app import create_sandbox_app
 from boxoffice.payments.sandbox.faults import FaultPlan, parse_faults
 from boxoffice.payments.sandbox.settings import SandboxSettings
@@ -53,6 +54,7 @@ def acquirer(
         updates["acquirer_seed"] = seed
     settings = settings.model_copy(update=updates)
     app = create_sandbox_app(settings)
+    collector.tune_for_serving()  # a long-running server, as `serve` is
     typer.echo(f"sandbox acquirer on http://{host}:{port} (ledger: {settings.ledger_path()})")
     uvicorn.run(
         app,
