@@ -14,15 +14,16 @@ from rich.table import Table
 from boxoffice.capacity.plan import Costs, Sale, plan
 
 # Measured on the reference machine (2 shared cores, PostgreSQL, sandbox gateway with 50 ms
-# latency), the night of 2026-11-29; see docs/benchmarks.md. Purchases without a queue: 396 and
-# 433 purchases/s from 2 workers (two runs), about 1.05 requests each; a queued sale met admitted
-# buyers' p99 of 313-716 ms at 150 admissions/s. The waiting room's requests in purchases' worth
-# of worker CPU: a join 0.72 ms and a waiting buyer's poll 0.47 ms of service CPU
-# (bench/baseline.py), against ~2.4 ms per purchase. Replace with your own deployment's figures:
+# latency), the night of 2026-11-29/30; see docs/benchmarks.md. Purchases without a queue: a
+# median of 433 purchases/s from 2 workers (375-458 in three runs), about 1.05 requests each;
+# a queued sale met admitted buyers' p99 of 237-339 ms at 200 admissions/s (1.1-1.3 s when
+# the box ran a quarter slower). The waiting room's requests in purchases' worth of worker
+# CPU: a join 0.72 ms and a waiting buyer's poll 0.47 ms of service CPU (bench/baseline.py),
+# against 2.0-2.4 ms per purchase. Replace with your own deployment's figures:
 # `boxoffice capacity --from-loadtest report.json`.
 REFERENCE = Costs(
-    purchases_per_second_per_worker=207.0,
-    p99_ms=716.0,
+    purchases_per_second_per_worker=216.0,
+    p99_ms=339.0,
     requests_per_purchase=1.1,
     bytes_per_request=1500,
     database_purchases_per_second=2000.0,
