@@ -127,5 +127,6 @@ def test_a_buyer_who_joins_a_sold_out_sale_is_told_so_and_keeps_the_place(
     assert "Sold out for now" in page.locator("#sold-out").inner_text()
     assert page.locator("#position").inner_text() == "2"
     assert page.locator("#admitted").is_hidden()
+    assert page.locator("#wait").is_hidden()  # no ETA to a sale that has nothing left
     page.screenshot(path=str(screenshots / "queue-sold-out-phone.png"), full_page=True)
     page.close()

@@ -47,6 +47,7 @@
     }
     $("place").hidden = false;
     $("sold-out").hidden = !answer.sold_out;
+    $("wait").hidden = Boolean(answer.sold_out); // no wait to forecast while nothing is left
     render(answer.position, answer.ahead, answer.eta_seconds);
     if (answer.sold_out) $("queue-status").textContent = "Sold out for now.";
     return true;
