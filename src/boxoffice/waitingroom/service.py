@@ -9,6 +9,7 @@ it and keep selling.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from typing import Any
 
 from redis.exceptions import RedisError
 from sqlalchemy import bindparam, func, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from boxoffice.db.tables import events, inventory_buckets, ticket_types
@@ -31,6 +33,8 @@ from boxoffice.sales.contention import with_retries
 from boxoffice.waitingroom import passes
 from boxoffice.waitingroom.pacing import poll_after_seconds
 from boxoffice.waitingroom.store import Place, QueueStore
+
+log = logging.getLogger("boxoffice.waitingroom")
 
 
 @dataclass(frozen=True)
@@ -298,16 +302,20 @@ def _sold_out(answer: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _seats_left(room: WaitingRoom, engine: AsyncEngine, event_id: str) -> int:
-    """Seats not yet held or sold for the event, read at most every 2 s per process."""
+    """Seats not yet held or sold for the event, read at most every 2 s per process.
+
+    Only a hint for the page: when the database cannot say, the last answer stands (or "some
+    left"), and the queue goes on answering from Redis and its tokens as it did without it.
+    """
     cached = room.seats.get(event_id)
     if cached is not None and cached[0] > time.monotonic():
         return cached[1]
-
-    async def read() -> int:
+    try:
         async with engine.connect() as conn:
-            return int(await conn.scalar(_SEATS_LEFT, {"event_id": event_id}) or 0)
-
-    left = await with_retries(read, what="seats left")
+            left = int(await conn.scalar(_SEATS_LEFT, {"event_id": event_id}) or 0)
+    except (SQLAlchemyError, OSError):
+        log.warning("seats left of %s unknown: the database did not answer", event_id)
+        left = cached[1] if cached is not None else 1
     room.seats[event_id] = (time.monotonic() + SEATS_FRESH_SECONDS, left)
     return left
 

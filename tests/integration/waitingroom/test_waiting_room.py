@@ -340,3 +340,29 @@ async def test_a_sold_out_queue_says_so_and_stops_polling_until_seats_come_back(
     assert back["sold_out"] is False
     assert back["admitted"] is True  # the refunded seat is Bob's turn
     assert back["pass"]
+
+
+async def test_a_poll_still_answers_when_the_database_cannot_say_what_is_left(
+    app_client: AppClient,
+) -> None:
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from boxoffice.waitingroom import service
+
+    async with app_client(admission_rate=0.001) as client:
+        event, _ = await queued_event(client)
+        await join(client, event["id"], "first@example.com")
+        place = await join(client, event["id"], "waiting@example.com")
+        room = client._transport.app.state.services.sales.waiting_room  # type: ignore[attr-defined]
+        room.seats.clear()
+        unreachable = create_async_engine("sqlite+aiosqlite:////nonexistent/dir/boxoffice.db")
+        try:
+            answer = await service.status(
+                room, event_id=event["id"], place_token=place["place_token"], engine=unreachable
+            )
+        finally:
+            await unreachable.dispose()
+
+    assert answer["position"] == 2
+    assert answer["sold_out"] is False  # unknown is not sold out
+    assert answer["admitted"] is False
