@@ -175,7 +175,9 @@ class StripeGateway:
                 metadata={"order_id": order_id},
                 idempotency_key=charge_idempotency_key(order_id),
             )
-            intent = response.data
+            # Inside the guard: an answer we cannot read is unknown, never a crash after a
+            # charge may have happened.
+            return _intent_outcome(response.data)
         except stripe.CardError as error:
             details = error.error
             intent_id = details.payment_intent.id if details and details.payment_intent else None
@@ -183,7 +185,6 @@ class StripeGateway:
             return Declined(code=code, message=error.user_message or "", intent_id=intent_id)
         except Exception as error:
             return _failure(error, action="charge", order_id=order_id)
-        return _intent_outcome(intent)
 
     async def lookup(self, order_id: str) -> LookupOutcome:
         try:

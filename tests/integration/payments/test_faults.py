@@ -197,3 +197,28 @@ async def test_an_unreachable_gateway_is_unknown_never_declined() -> None:
     finally:
         await gateway.aclose()
     assert all(isinstance(outcome, Unknown) for outcome in (charged, found, refunded))
+
+
+async def test_an_approval_the_client_cannot_read_is_unknown_never_a_crash() -> None:
+    """A 200 without the fields a verdict needs (a gateway bug, a proxy in the way): the
+    charge may have happened, so it is unknown and left to the reconciler."""
+    from aiohttp import web
+
+    async def half_an_intent(_: web.Request) -> web.Response:
+        return web.json_response({"object": "payment_intent", "status": "succeeded"})
+
+    acquirer = web.Application()
+    acquirer.router.add_post("/v1/payment_intents", half_an_intent)
+    runner = web.AppRunner(acquirer)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    gateway = StripeGateway(api_key="sk_test_x", base_url=f"http://127.0.0.1:{port}")
+    try:
+        charged = await gateway.charge(
+            order_id=new_order_id(), amount=100, currency="brl", payment_method=VISA
+        )
+    finally:
+        await gateway.aclose()
+        await runner.cleanup()
+    assert isinstance(charged, Unknown)
