@@ -19,6 +19,13 @@ async def services(request: Request) -> Services:
     return composed
 
 
+def services_of(request: Request) -> Services:
+    """The composed services, for the flash sale's hot routes (the purchase, the queue's join
+    and poll): as a dependency, FastAPI solves a second level per request, ~13 µs of CPU."""
+    composed: Services = request.app.state.services
+    return composed
+
+
 def bearer_token(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")

@@ -15,7 +15,7 @@ from boxoffice.sales import purchase, queries, refunds
 from boxoffice.sales.commands import IDEMPOTENCY_KEY_PATTERN, PlaceOrder
 from boxoffice.sales.context import SalesContext
 from boxoffice.sales.responses import with_access
-from boxoffice.web.api.deps import PartnerId, ServicesDep, bearer_token
+from boxoffice.web.api.deps import PartnerId, ServicesDep, bearer_token, services_of
 from boxoffice.web.problems import PROBLEM_JSON
 
 router = APIRouter(prefix="/api/v1", tags=["orders"])
@@ -56,7 +56,7 @@ _IDEMPOTENCY_KEY = re.compile(IDEMPOTENCY_KEY_PATTERN)
     responses={202: {"description": "pending"}, 402: {}, 409: {}, 429: {}},
     openapi_extra={"parameters": _PURCHASE_HEADERS},
 )
-async def place_order(body: PlaceOrder, request: Request, svc: ServicesDep) -> JSONResponse:
+async def place_order(body: PlaceOrder, request: Request) -> JSONResponse:
     idempotency_key = request.headers.get("idempotency-key")
     admission_pass = request.headers.get("boxoffice-waiting-room-pass")
     if idempotency_key is None:
@@ -65,7 +65,7 @@ async def place_order(body: PlaceOrder, request: Request, svc: ServicesDep) -> J
         raise InvalidRequest(
             "Idempotency-Key must be 1-255 printable ASCII characters", field="Idempotency-Key"
         )
-    ctx = sales(svc)
+    ctx = sales(services_of(request))
     started = time.perf_counter()
     order_id, answer = await purchase.place_order(
         ctx, purchase.Purchase.of(body, idempotency_key, admission_pass)

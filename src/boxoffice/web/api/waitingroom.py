@@ -11,8 +11,9 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field
 from boxoffice.catalog.service import get_partner_event
 from boxoffice.errors import BoxofficeError
 from boxoffice.sales.rules import normalise_email
+from boxoffice.services import Services
 from boxoffice.waitingroom import service
-from boxoffice.web.api.deps import PartnerId, ServicesDep, bearer_token
+from boxoffice.web.api.deps import PartnerId, ServicesDep, bearer_token, services_of
 
 router = APIRouter(prefix="/api/v1/events/{event_id}/queue", tags=["waiting room"])
 
@@ -27,7 +28,7 @@ class AdmissionRate(BaseModel):
     per_second: Annotated[float, Field(gt=0, le=100_000)]
 
 
-def _room(svc: ServicesDep) -> service.WaitingRoom:
+def _room(svc: Services) -> service.WaitingRoom:
     room = svc.sales.waiting_room
     if room is None:
         raise BoxofficeError("no waiting room is configured")
@@ -35,7 +36,8 @@ def _room(svc: ServicesDep) -> service.WaitingRoom:
 
 
 @router.post("", status_code=201)
-async def join(event_id: str, body: JoinQueue, svc: ServicesDep) -> JSONResponse:
+async def join(event_id: str, body: JoinQueue, request: Request) -> JSONResponse:
+    svc = services_of(request)
     room = _room(svc)
     async with room.doors:
         answer = await service.join(
@@ -45,7 +47,8 @@ async def join(event_id: str, body: JoinQueue, svc: ServicesDep) -> JSONResponse
 
 
 @router.get("")
-async def place(event_id: str, request: Request, svc: ServicesDep) -> JSONResponse:
+async def place(event_id: str, request: Request) -> JSONResponse:
+    svc = services_of(request)
     room = _room(svc)
     async with room.doors:
         answer = await service.status(
