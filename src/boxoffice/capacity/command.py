@@ -18,8 +18,9 @@ from boxoffice.capacity.plan import Costs, Sale, plan
 # median of 433 purchases/s from 2 workers (375-458 in three runs), about 1.05 requests each;
 # a queued sale met admitted buyers' p99 of 237-339 ms at 200 admissions/s (1.1-1.3 s when
 # the box ran a quarter slower). The waiting room's requests in purchases' worth of worker
-# CPU: a join 0.72 ms and a waiting buyer's poll 0.47 ms of service CPU (bench/baseline.py),
-# against 2.0-2.4 ms per purchase. Replace with your own deployment's figures:
+# CPU, measured back to back on the same box: a join 0.67-0.83 ms and a waiting buyer's poll
+# 0.31-0.37 ms of service CPU (bench/baseline.py) against 2.63 ms per purchase
+# (bench/flash_sale.py, 2 workers). Replace with your own deployment's figures:
 # `boxoffice capacity --from-loadtest report.json`.
 REFERENCE = Costs(
     purchases_per_second_per_worker=216.0,
@@ -28,7 +29,7 @@ REFERENCE = Costs(
     bytes_per_request=1500,
     database_purchases_per_second=2000.0,
     join_cost=0.3,
-    poll_cost=0.2,
+    poll_cost=0.15,
 )
 
 
