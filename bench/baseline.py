@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import aiohttp
@@ -35,7 +36,16 @@ from bench.flash_sale import fresh_database  # noqa: E402
 from boxoffice import collector  # noqa: E402
 
 
-async def hammer(url: str, *, seconds: float, concurrency: int, headers: dict[str, str]) -> float:
+async def hammer(
+    url: str,
+    *,
+    seconds: float,
+    concurrency: int,
+    headers: dict[str, str] | None = None,
+    body: Callable[[], dict[str, str]] | None = None,
+) -> float:
+    """Requests per second from `concurrency` clients for `seconds`: GETs, or POSTs of a fresh
+    `body()` each (a join of a new buyer, say)."""
     connector = aiohttp.TCPConnector(limit=concurrency)
     done = 0
     async with aiohttp.ClientSession(connector=connector) as http:
@@ -44,9 +54,13 @@ async def hammer(url: str, *, seconds: float, concurrency: int, headers: dict[st
         async def worker() -> None:
             nonlocal done
             while time.perf_counter() < deadline:
-                async with http.get(url, headers=headers) as response:
+                if body is None:
+                    request = http.get(url, headers=headers)
+                else:
+                    request = http.post(url, headers=headers, json=body())
+                async with request as response:
                     await response.read()
-                    assert response.status in (200, 304), response.status
+                    assert response.status in (200, 201, 304), response.status
                 done += 1
 
         started = time.perf_counter()
@@ -54,25 +68,8 @@ async def hammer(url: str, *, seconds: float, concurrency: int, headers: dict[st
         return done / (time.perf_counter() - started)
 
 
-async def join_many(url: str, *, seconds: float, concurrency: int) -> float:
-    """Joins of distinct buyers (each a new place): the opening rush's request."""
-    connector = aiohttp.TCPConnector(limit=concurrency)
-    done = 0
-    async with aiohttp.ClientSession(connector=connector) as http:
-        deadline = time.perf_counter() + seconds
-
-        async def worker() -> None:
-            nonlocal done
-            while time.perf_counter() < deadline:
-                email = f"j{uuid.uuid4().hex[:16]}@example.com"
-                async with http.post(url, json={"email": email}) as response:
-                    await response.read()
-                    assert response.status == 201, response.status
-                done += 1
-
-        started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        return done / (time.perf_counter() - started)
+def new_buyer() -> dict[str, str]:
+    return {"email": f"j{uuid.uuid4().hex[:16]}@example.com"}
 
 
 async def ticket_page(base: str, gateway: Sandbox) -> tuple[str, str]:
@@ -159,7 +156,7 @@ async def main() -> None:
     try:
         before = cpu_seconds(pid)
         health = await hammer(
-            f"{server.url}/healthz", seconds=args.seconds, concurrency=args.concurrency, headers={}
+            f"{server.url}/healthz", seconds=args.seconds, concurrency=args.concurrency
         )
         health_cpu_ms = (cpu_seconds(pid) - before) * 1000 / (health * args.seconds)
         poll_path, place_token = await queue_place(server.url)
@@ -172,8 +169,11 @@ async def main() -> None:
         )
         poll_cpu_ms = (cpu_seconds(pid) - before) * 1000 / (polls * args.seconds)
         before = cpu_seconds(pid)
-        joins = await join_many(
-            f"{server.url}{poll_path}", seconds=args.seconds, concurrency=args.concurrency
+        joins = await hammer(
+            f"{server.url}{poll_path}",
+            seconds=args.seconds,
+            concurrency=args.concurrency,
+            body=new_buyer,
         )
         join_cpu_ms = (cpu_seconds(pid) - before) * 1000 / (joins * args.seconds)
         path, etag = await ticket_page(server.url, gateway)
@@ -184,7 +184,7 @@ async def main() -> None:
             headers={"If-None-Match": etag},
         )
         fresh = await hammer(
-            f"{server.url}{path}", seconds=args.seconds, concurrency=args.concurrency, headers={}
+            f"{server.url}{path}", seconds=args.seconds, concurrency=args.concurrency
         )
     finally:
         server.stop()

@@ -18,7 +18,10 @@ from tests.support.sandbox import Sandbox
 pytestmark = pytest.mark.e2e
 
 
-def queued_event(base: str) -> tuple[dict[str, Any], dict[str, str]]:
+def queued_event(
+    base: str, *, capacity: int = 100, per_second: float = 0.01, waiting: int = 5
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """An event on sale behind the queue, admitting `per_second`, `waiting` people in line."""
     with httpx.Client(base_url=base) as http:
         partner = http.post(
             "/api/v1/partners", json={"name": "Arena", "email": "arena@example.com"}
@@ -34,15 +37,17 @@ def queued_event(base: str) -> tuple[dict[str, Any], dict[str, str]]:
                 "sales_start": (datetime.now(UTC) - timedelta(seconds=1)).isoformat(),
                 "waiting_room": True,
                 "ticket_types": [
-                    {"name": "Pista", "price": 30000, "currency": "BRL", "capacity": 100}
+                    {"name": "Pista", "price": 30000, "currency": "BRL", "capacity": capacity}
                 ],
             },
         ).json()
         http.post(f"/api/v1/events/{event['id']}/publish", headers=auth).raise_for_status()
         http.put(
-            f"/api/v1/events/{event['id']}/queue/rate", headers=auth, json={"per_second": 0.01}
+            f"/api/v1/events/{event['id']}/queue/rate",
+            headers=auth,
+            json={"per_second": per_second},
         ).raise_for_status()
-        for i in range(5):  # people already waiting
+        for i in range(waiting):  # people already waiting
             http.post(f"/api/v1/events/{event['id']}/queue", json={"email": f"f{i}@example.com"})
     return event, auth
 
@@ -80,28 +85,9 @@ def test_a_buyer_sees_their_place_and_moves_on_to_checkout_when_admitted(
 def test_a_buyer_who_joins_a_sold_out_sale_is_told_so_and_keeps_the_place(
     browser: Any, served: ServedApp, sandbox: Sandbox, screenshots: Path
 ) -> None:
+    event, _ = queued_event(served.url, capacity=1, per_second=1000, waiting=0)
+    queue = f"/api/v1/events/{event['id']}/queue"
     with httpx.Client(base_url=served.url) as http:
-        partner = http.post(
-            "/api/v1/partners", json={"name": "Club", "email": "club@example.com"}
-        ).json()
-        auth = {"Authorization": f"Bearer {partner['api_key']}"}
-        event = http.post(
-            "/api/v1/events",
-            headers=auth,
-            json={
-                "name": "Small Room Night",
-                "venue": "Clube",
-                "starts_at": (datetime.now(UTC) + timedelta(days=30)).isoformat(),
-                "sales_start": (datetime.now(UTC) - timedelta(seconds=1)).isoformat(),
-                "waiting_room": True,
-                "ticket_types": [
-                    {"name": "Pista", "price": 5000, "currency": "BRL", "capacity": 1}
-                ],
-            },
-        ).json()
-        http.post(f"/api/v1/events/{event['id']}/publish", headers=auth).raise_for_status()
-        queue = f"/api/v1/events/{event['id']}/queue"
-        http.put(f"{queue}/rate", headers=auth, json={"per_second": 1000}).raise_for_status()
         first = http.post(queue, json={"email": "first@example.com"}).json()
         time.sleep(0.3)
         admitted = http.get(
