@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from boxoffice.ids import derived_token
 from boxoffice.payments.gateway import PaymentGateway
 from boxoffice.sales.hotpath import PostgresHotPath
+from boxoffice.sales.inflight import InFlight
 from boxoffice.sales.inventory import InventoryGuard
 from boxoffice.sales.pressure import SalesPressure
 from boxoffice.tickets.codes import CodeBook
@@ -42,6 +43,8 @@ class SalesContext:
     waiting_room: WaitingRoom | None = None
     # Purchases in flight in this process, so that background work yields to them.
     pressure: SalesPressure = field(default_factory=SalesPressure)
+    # The same, by buyer and key, so that a repeated request waits for the first one here.
+    in_flight: InFlight = field(default_factory=InFlight)
     # Per-process cache of published events' sale terms (boxoffice.sales.purchase).
     terms_cache: dict[str, Any] = field(default_factory=dict)
     clock: Callable[[], datetime] = utc_now

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
+from sqlalchemy.event import listen as event_listen
+from sqlalchemy.event import remove as event_remove
 
 from tests.support.builders import new_event, new_partner, ticket_type
 from tests.support.buying import APPROVE, DECLINE, INSUFFICIENT_FUNDS, buy, order_body, tokenise
@@ -237,3 +242,53 @@ async def test_an_unknown_event_is_not_found(client: httpx.AsyncClient, sandbox:
     response = await buy(client, body)
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
+
+
+@pytest.fixture
+def slow_gateway(sandbox: Sandbox) -> Iterator[None]:
+    """The shared acquirer answers charges after 400 ms for one test, then at once again."""
+
+    def latency(ms: int) -> None:
+        httpx.post(
+            f"{sandbox.url}/_sandbox/faults",
+            json={"latency_ms": ms},
+            headers={"Authorization": f"Bearer {sandbox.key}"},
+        ).raise_for_status()
+
+    latency(400)
+    try:
+        yield
+    finally:
+        latency(0)
+
+
+async def test_a_double_click_waits_for_the_first_purchase_instead_of_polling_the_database(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    event: dict[str, Any],
+    sandbox: Sandbox,
+    slow_gateway: None,
+) -> None:
+    body = order_body(event, tokenise(sandbox.url), quantity=1)
+    answer_reads = []
+
+    def count_answer_reads(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.startswith("SELECT") and "orders.idempotency_key =" in statement:
+            answer_reads.append(statement)
+
+    engine = app.state.services.engine.sync_engine
+    event_listen(engine, "before_cursor_execute", count_answer_reads)
+    try:
+        first, twin = await asyncio.gather(
+            buy(client, body, key="double-click"), buy(client, body, key="double-click")
+        )
+    finally:
+        event_remove(engine, "before_cursor_execute", count_answer_reads)
+
+    assert first.status_code == twin.status_code == 201
+    assert first.json() == twin.json()
+    order_id = first.json()["id"]
+    assert len([i for i in await sandbox.intents() if i["metadata"]["order_id"] == order_id]) == 1
+    # The twin read the stored answer once, after the first request finished; polling every
+    # 50 ms through a 400 ms charge would have read it about eight times.
+    assert len(answer_reads) == 1, answer_reads
