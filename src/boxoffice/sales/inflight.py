@@ -8,9 +8,11 @@ another process it has to ask the database until then
 (`boxoffice.sales.purchase.replay`); from this one it need not: it waits here
 for the first request to finish, then reads the stored answer once.
 
-Measured in a flash sale with 5 % double clicks (docs/benchmarks.md): each
-repeat polled the database every 50 ms for as long as the first purchase
-took under load, about a second, which was a sixth of the service's CPU.
+Before, every repeat polled the database every 50 ms for as long as the
+first purchase took: about twenty reads per double click in a saturated
+sale, where a purchase takes a second. In a sale with 5 % double clicks that
+was within the noise of purchases/s (docs/benchmarks.md), but it is work
+done for nothing at the worst moment, and a storm of repeats multiplies it.
 """
 
 from __future__ import annotations
