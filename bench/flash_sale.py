@@ -59,7 +59,9 @@ async def flush_redis() -> None:
         await client.aclose()
 
 
-async def fresh_database(name: str) -> str:
+async def fresh_database(name: str, *, migrate: bool = True) -> str:
+    """An empty database; migrated here unless the service under test migrates it itself
+    (`--service-src`: an older tree knows only its own migrations)."""
     conn = await asyncpg.connect(f"{PG}/postgres")
     try:
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -67,7 +69,8 @@ async def fresh_database(name: str) -> str:
     finally:
         await conn.close()
     url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
-    await asyncio.to_thread(upgrade, url)
+    if migrate:
+        await asyncio.to_thread(upgrade, url)
     return url
 
 
@@ -331,7 +334,7 @@ async def main() -> None:
         gateway = Sandbox(work / f"acquirer-{workers}", "--latency-ms", str(args.latency_ms))
         gateway.env["BOXOFFICE_LOG_LEVEL"] = "WARNING"
         gateway.start()
-        database = await fresh_database("boxoffice_bench")
+        database = await fresh_database("boxoffice_bench", migrate=not args.service_src)
         await flush_redis()
         server = ServeProcess(
             env={
