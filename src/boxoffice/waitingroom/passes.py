@@ -7,8 +7,10 @@ with an HMAC-SHA256 under a key derived from the root secret, so any web
 worker can check them without shared state. The buyer is bound by a digest
 of the normalised e-mail: a pass handed to someone else does not match the
 e-mail on their order, so it cannot be transferred; the expiry bounds
-replay, and the pass id (nonce) is also registered in the queue store, so
-an operator can revoke passes and a lost store refuses them (fail closed).
+replay. An admission pass's nonce is its queue's epoch (boxoffice.waitingroom.store):
+a pass is honoured only while the queue store keeps that epoch, so a store that
+lost the queue refuses every pass issued before, and one that cannot be reached
+refuses all (fail closed), without a store round trip per purchase.
 """
 
 from __future__ import annotations

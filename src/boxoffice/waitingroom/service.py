@@ -9,6 +9,7 @@ it and keep selling.
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
 import time
 from collections.abc import Callable
@@ -44,9 +45,9 @@ class WaitingRoom:
     clock: Callable[[], datetime]
     pass_ttl: timedelta = timedelta(minutes=10)
     place_ttl: timedelta = timedelta(hours=12)
-    # Per process: each queued event's admission frontier, as last read from the store,
-    # with when to read it again (see `_frontier`).
-    frontiers: dict[str, tuple[float, float, float]] = field(default_factory=dict)
+    # Per process: each queued event's admission frontier, rate and epoch, as last read from
+    # the store, with when to read it again (see `_frontier`).
+    frontiers: dict[str, tuple[float, float, float, str]] = field(default_factory=dict)
     # Joins and polls served at once by this process; the rest wait their turn here, off the
     # event loop's ready queue, where admitted buyers' purchases would queue behind them.
     doors: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(DOORS))
@@ -121,22 +122,15 @@ async def join(
     now = room.clock()
     opens_at = event.sales_start or event.published_at
     digest = passes.buyer_digest(buyer)
-    admission = _draw_pass(room, event_id, digest)
     shuffled = opens_at is None or now <= opens_at
     try:
-        place = await room.store.join(
-            event_id,
-            digest,
-            shuffled=shuffled,
-            pass_nonce=admission[1].nonce,
-            pass_ttl_seconds=int(room.pass_ttl.total_seconds()),
-        )
+        place = await room.store.join(event_id, digest, shuffled=shuffled)
     except RedisError as error:
         raise WaitingRoomUnavailable("the queue cannot be reached; try again shortly") from error
     # Joined after the opening: at the back, behind everyone earlier and ahead of everyone
     # later, so this rank is final and the token can carry it.
     token = _place_token(room, event_id, digest, rank=None if shuffled else place.rank)
-    answer = _answer(place, admission)
+    answer = _answer(place, _admission_pass(room, event_id, digest, place))
     if await _seats_left(room, engine, event_id) <= 0:
         answer = _sold_out(answer)
     return {"place_token": token, **answer}
@@ -171,23 +165,25 @@ def _final_rank(token: passes.Token) -> int | None:
     return None
 
 
-async def _frontier(room: WaitingRoom, event_id: str) -> tuple[float, float]:
-    """The event's admission frontier and rate, read from the store at most every 0.25 s.
+async def _frontier(room: WaitingRoom, event_id: str) -> tuple[float, float, str]:
+    """The event's admission frontier, rate and epoch, read from the store at most every
+    0.25 s.
 
     A buyer may so be admitted up to a quarter second late, never early: the frontier
-    only grows, and the stale value is the smaller one.
+    only grows, and the stale value is the smaller one. A revoked epoch (or a store that
+    lost the queue) is noticed as late, and then by every pass of the event at once.
     """
     cached = room.frontiers.get(event_id)
     if cached is not None and cached[0] > time.monotonic():
-        return cached[1], cached[2]
+        return cached[1], cached[2], cached[3]
     try:
-        frontier, rate = await room.store.frontier(event_id)
+        frontier, rate, epoch = await room.store.frontier(event_id)
     except RedisError as error:
         raise WaitingRoomUnavailable("the queue cannot be reached; try again shortly") from error
     if len(room.frontiers) > 1024:
         room.frontiers.clear()
-    room.frontiers[event_id] = (time.monotonic() + FRONTIER_FRESH_SECONDS, frontier, rate)
-    return frontier, rate
+    room.frontiers[event_id] = (time.monotonic() + FRONTIER_FRESH_SECONDS, frontier, rate, epoch)
+    return frontier, rate, epoch
 
 
 # Clocks of web workers may differ a little: a rank is final only this long after the opening.
@@ -230,26 +226,21 @@ async def status(
         if engine is not None and await _seats_left(room, engine, event_id) <= 0:
             answer = _sold_out(answer)
         return answer
-    # The common poll: the rank is in the token, the frontier in this process's snapshot.
-    # Only an admitted buyer costs a store round trip, once, to make their pass live.
-    frontier, rate = await _frontier(room, event_id)
-    place = Place(rank, frontier, rate)
+    # The common poll: the rank is in the token, the frontier and the epoch in this
+    # process's snapshot; no store round trip, admitted or not.
+    place = Place(rank, *await _frontier(room, event_id))
     if engine is not None and await _seats_left(room, engine, event_id) <= 0:
         return _sold_out(_answer(place, None))
-    admission = _draw_pass(room, event_id, token.buyer_digest)
-    if place.admitted:
-        try:
-            await room.store.register_pass(
-                event_id, admission[1].nonce, int(room.pass_ttl.total_seconds())
-            )
-        except RedisError as error:
-            raise WaitingRoomUnavailable("the queue cannot be reached") from error
-    return _answer(place, admission)
+    return _answer(place, _admission_pass(room, event_id, token.buyer_digest, place))
 
 
-def _draw_pass(room: WaitingRoom, event_id: str, digest: str) -> tuple[str, passes.Token]:
-    """A pass for this buyer, drawn before asking the queue: the queue makes it live in the
-    same round trip if (and only if) the buyer turns out to be admitted."""
+def _admission_pass(
+    room: WaitingRoom, event_id: str, digest: str, place: Place
+) -> tuple[str, passes.Token] | None:
+    """The buyer's pass once their place is admitted: signed for them and this event, valid
+    for `pass_ttl`, and only while the queue keeps the epoch it carries."""
+    if not place.admitted or not place.epoch:
+        return None
     return passes.issue(
         room.key,
         kind=passes.ADMISSION,
@@ -257,23 +248,18 @@ def _draw_pass(room: WaitingRoom, event_id: str, digest: str) -> tuple[str, pass
         digest=digest,
         now=room.clock(),
         ttl=room.pass_ttl,
+        nonce=place.epoch,
     )
 
 
 async def _status(room: WaitingRoom, event_id: str, digest: str) -> dict[str, Any]:
-    admission = _draw_pass(room, event_id, digest)
     try:
-        place: Place | None = await room.store.place(
-            event_id,
-            digest,
-            pass_nonce=admission[1].nonce,
-            pass_ttl_seconds=int(room.pass_ttl.total_seconds()),
-        )
+        place: Place | None = await room.store.place(event_id, digest)
     except RedisError as error:
         raise WaitingRoomUnavailable("the queue cannot be reached; try again shortly") from error
     if place is None:
         raise NotFound("no such place in this queue")
-    return _answer(place, admission)
+    return _answer(place, _admission_pass(room, event_id, digest, place))
 
 
 def _answer(place: Place, admission: tuple[str, passes.Token] | None) -> dict[str, Any]:
@@ -335,11 +321,10 @@ async def check_pass(room: WaitingRoom, *, event_id: str, buyer: str, text: str 
         )
     except passes.BadToken as error:
         raise AdmissionPassRequired(f"the waiting-room pass is not valid: {error}") from error
-    try:
-        live = await room.store.pass_is_live(event_id, token.nonce)
-    except RedisError as error:
-        raise WaitingRoomUnavailable("the queue cannot be reached; try again shortly") from error
-    if not live:
+    # The queue's epoch, from this process's snapshot (at most 0.25 s old): no store round
+    # trip per purchase, and a store that cannot be reached still refuses (fail closed).
+    _, _, epoch = await _frontier(room, event_id)
+    if not epoch or not hmac.compare_digest(token.nonce, epoch):
         raise AdmissionPassRequired("the waiting-room pass was revoked or has lapsed")
 
 

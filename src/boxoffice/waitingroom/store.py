@@ -17,6 +17,7 @@ Everything is in Redis, so restarting web workers loses no place.
 from __future__ import annotations
 
 import random
+import secrets
 import time
 from dataclasses import dataclass
 from typing import Protocol
@@ -24,46 +25,44 @@ from typing import Protocol
 import redis.asyncio as aioredis
 
 # Each operation is one script, so one round trip: under an opening rush every round trip
-# is CPU on the web worker that purchases need (redis-py spends ~0.1-0.2 ms per command).
+# is CPU on the web worker that purchases need (redis-py spends ~0.06-0.1 ms per command).
 
 # The frontier, advanced on Redis's own clock. KEYS[1] queue zset, KEYS[2] state hash;
-# ARGV[1] default rate. Leaves `frontier` and `rate` in locals for what follows.
+# ARGV[1] default rate, ARGV[2] the epoch to start if the queue has none (a new queue, or
+# one the store lost). Leaves `frontier`, `rate` and `epoch` in locals for what follows.
 _ADVANCE_BODY = """
 local now = redis.call('TIME')
 local t = tonumber(now[1]) + tonumber(now[2]) / 1e6
-local state = redis.call('HMGET', KEYS[2], 'frontier', 'at', 'rate')
+local state = redis.call('HMGET', KEYS[2], 'frontier', 'at', 'rate', 'epoch')
 local frontier = tonumber(state[1]) or 0
 local at = tonumber(state[2]) or t
 local rate = tonumber(state[3]) or tonumber(ARGV[1])
+local epoch = state[4] or ARGV[2]
 local size = redis.call('ZCARD', KEYS[1])
 frontier = math.min(frontier + rate * math.max(0, t - at), size)
-redis.call('HSET', KEYS[2], 'frontier', tostring(frontier), 'at', tostring(t))
+redis.call('HSET', KEYS[2], 'frontier', tostring(frontier), 'at', tostring(t), 'epoch', epoch)
 """
 
-# Returns {frontier, rate} as strings: the admission state every worker shares.
-_ADVANCE = _ADVANCE_BODY + "return {tostring(frontier), tostring(rate)}\n"
+# Returns {frontier, rate, epoch} as strings: the admission state every worker shares.
+_ADVANCE = _ADVANCE_BODY + "return {tostring(frontier), tostring(rate), epoch}\n"
 
-# One buyer's place: {rank or false, frontier, rate} as strings; if admitted, also makes the
-# pass whose nonce the caller drew live (KEYS[3]) for ARGV[3] seconds (0: no pass). ARGV[2] is
-# the buyer. Admitted means rank < floor(frontier), exactly as `Place.admitted`.
+# One buyer's place: {rank or false, frontier, rate, epoch} as strings. ARGV[3] is the buyer.
+# Admitted means rank < floor(frontier), exactly as `Place.admitted`.
 _PLACE_BODY = (
-    "local rank = redis.call('ZRANK', KEYS[1], ARGV[2])\n"
-    "if not rank then return {false, '0', '0'} end\n"
+    "local rank = redis.call('ZRANK', KEYS[1], ARGV[3])\n"
+    "if not rank then return {false, '0', '0', ''} end\n"
     + _ADVANCE_BODY
-    + "if rank < math.floor(frontier) and tonumber(ARGV[3]) > 0 then\n"
-    "  redis.call('SET', KEYS[3], '1', 'EX', ARGV[3])\n"
-    "end\n"
-    "return {tostring(rank), tostring(frontier), tostring(rate)}\n"
+    + "return {tostring(rank), tostring(frontier), tostring(rate), epoch}\n"
 )
 _PLACE = _PLACE_BODY
 
-# Take a place once per buyer (ZADD NX), then answer as _PLACE. KEYS[4] is the arrival
+# Take a place once per buyer (ZADD NX), then answer as _PLACE. KEYS[3] is the arrival
 # sequence; ARGV[4] the random score for a shuffled arrival, or "" for "behind everyone".
 _JOIN = (
-    "if not redis.call('ZSCORE', KEYS[1], ARGV[2]) then\n"
+    "if not redis.call('ZSCORE', KEYS[1], ARGV[3]) then\n"
     "  local score = tonumber(ARGV[4])\n"
-    "  if not score then score = 1 + redis.call('INCR', KEYS[4]) end\n"
-    "  redis.call('ZADD', KEYS[1], 'NX', score, ARGV[2])\n"
+    "  if not score then score = 1 + redis.call('INCR', KEYS[3]) end\n"
+    "  redis.call('ZADD', KEYS[1], 'NX', score, ARGV[3])\n"
     "end\n" + _PLACE_BODY
 )
 
@@ -73,6 +72,9 @@ class Place:
     rank: int  # 0-based place in the queue
     frontier: float  # how many places have been admitted so far
     rate: float  # admissions per second
+    # The queue's epoch: every admission pass carries it, and only passes of the current
+    # epoch are honoured (see `boxoffice.waitingroom.service.check_pass`).
+    epoch: str = ""
 
     @property
     def admitted(self) -> bool:
@@ -88,28 +90,20 @@ class Place:
 
 
 class QueueStore(Protocol):
-    """A queue per event. `join` and `place` answer the buyer's place; when that place is
-    admitted and a pass nonce is given, the pass is made live in the same step."""
+    """A queue per event: places, the admission frontier, and the queue's epoch.
 
-    async def join(
-        self,
-        event_id: str,
-        buyer: str,
-        *,
-        shuffled: bool,
-        pass_nonce: str | None = None,
-        pass_ttl_seconds: int = 0,
-    ) -> Place: ...
-    async def place(
-        self, event_id: str, buyer: str, *, pass_nonce: str | None = None, pass_ttl_seconds: int = 0
-    ) -> Place | None: ...
-    async def frontier(self, event_id: str) -> tuple[float, float]:
-        """How many places are admitted by now, and at what rate per second."""
+    The epoch is drawn when the queue's state is first written and kept with it. A store
+    that lost the queue (flushed, failed over to an empty replica) draws a new one, so it
+    honours none of the passes issued before the loss.
+    """
+
+    async def join(self, event_id: str, buyer: str, *, shuffled: bool) -> Place: ...
+    async def place(self, event_id: str, buyer: str) -> Place | None: ...
+    async def frontier(self, event_id: str) -> tuple[float, float, str]:
+        """How many places are admitted by now, at what rate per second, and the epoch."""
         ...
 
     async def set_rate(self, event_id: str, per_second: float) -> None: ...
-    async def register_pass(self, event_id: str, nonce: str, ttl_seconds: int) -> None: ...
-    async def pass_is_live(self, event_id: str, nonce: str) -> bool: ...
     async def aclose(self) -> None: ...
 
 
@@ -136,55 +130,36 @@ class RedisQueue:
         base = f"boxoffice:wr:{{{event_id}}}"  # one hash slot per event (Redis Cluster)
         return f"{base}:queue", f"{base}:state", f"{base}:seq"
 
-    def _pass_key(self, event_id: str, nonce: str | None) -> str:
-        return f"boxoffice:wr:{{{event_id}}}:pass:{nonce or '-'}"
-
-    async def join(
-        self,
-        event_id: str,
-        buyer: str,
-        *,
-        shuffled: bool,
-        pass_nonce: str | None = None,
-        pass_ttl_seconds: int = 0,
-    ) -> Place:
+    async def join(self, event_id: str, buyer: str, *, shuffled: bool) -> Place:
         queue, state, seq = self._keys(event_id)
         score = repr(random.random()) if shuffled else ""
-        ttl = pass_ttl_seconds if pass_nonce else 0
-        rank, frontier, rate = await self._join(
-            keys=[queue, state, self._pass_key(event_id, pass_nonce), seq],
-            args=[self._default_rate, buyer, ttl, score],
+        rank, frontier, rate, epoch = await self._join(
+            keys=[queue, state, seq],
+            args=[self._default_rate, new_epoch(), buyer, score],
         )
-        return Place(int(rank), float(frontier), float(rate))
+        return Place(int(rank), float(frontier), float(rate), epoch)
 
-    async def place(
-        self, event_id: str, buyer: str, *, pass_nonce: str | None = None, pass_ttl_seconds: int = 0
-    ) -> Place | None:
+    async def place(self, event_id: str, buyer: str) -> Place | None:
         queue, state, _ = self._keys(event_id)
-        ttl = pass_ttl_seconds if pass_nonce else 0
-        rank, frontier, rate = await self._place(
-            keys=[queue, state, self._pass_key(event_id, pass_nonce)],
-            args=[self._default_rate, buyer, ttl],
+        rank, frontier, rate, epoch = await self._place(
+            keys=[queue, state], args=[self._default_rate, new_epoch(), buyer]
         )
         if rank is None:
             return None
-        return Place(int(rank), float(frontier), float(rate))
+        return Place(int(rank), float(frontier), float(rate), epoch)
 
-    async def frontier(self, event_id: str) -> tuple[float, float]:
+    async def frontier(self, event_id: str) -> tuple[float, float, str]:
         queue, state, _ = self._keys(event_id)
-        frontier, rate = await self._advance(keys=[queue, state], args=[self._default_rate])
-        return float(frontier), float(rate)
+        frontier, rate, epoch = await self._advance(
+            keys=[queue, state], args=[self._default_rate, new_epoch()]
+        )
+        return float(frontier), float(rate), epoch
 
     async def set_rate(self, event_id: str, per_second: float) -> None:
         queue, state, _ = self._keys(event_id)
-        await self._advance(keys=[queue, state], args=[self._default_rate])  # settle the old rate
+        # Settle the old rate first.
+        await self._advance(keys=[queue, state], args=[self._default_rate, new_epoch()])
         await self._redis.hset(state, "rate", str(per_second))
-
-    async def register_pass(self, event_id: str, nonce: str, ttl_seconds: int) -> None:
-        await self._redis.set(self._pass_key(event_id, nonce), "1", ex=ttl_seconds)
-
-    async def pass_is_live(self, event_id: str, nonce: str) -> bool:
-        return bool(await self._redis.exists(self._pass_key(event_id, nonce)))
 
     async def aclose(self) -> None:
         await self._redis.aclose()
@@ -198,24 +173,14 @@ class MemoryQueue:
         self._scores: dict[str, dict[str, float]] = {}
         self._seq: dict[str, int] = {}
         self._state: dict[str, tuple[float, float, float]] = {}
-        self._passes: dict[tuple[str, str], float] = {}
+        self._epochs: dict[str, str] = {}
 
-    async def join(
-        self,
-        event_id: str,
-        buyer: str,
-        *,
-        shuffled: bool,
-        pass_nonce: str | None = None,
-        pass_ttl_seconds: int = 0,
-    ) -> Place:
+    async def join(self, event_id: str, buyer: str, *, shuffled: bool) -> Place:
         scores = self._scores.setdefault(event_id, {})
         if buyer not in scores:
             self._seq[event_id] = self._seq.get(event_id, 0) + 1
             scores[buyer] = random.random() if shuffled else 1 + self._seq[event_id]
-        place = await self.place(
-            event_id, buyer, pass_nonce=pass_nonce, pass_ttl_seconds=pass_ttl_seconds
-        )
+        place = await self.place(event_id, buyer)
         assert place is not None
         return place
 
@@ -225,33 +190,29 @@ class MemoryQueue:
         size = len(self._scores.get(event_id, {}))
         frontier = min(frontier + rate * max(0.0, now - at), float(size))
         self._state[event_id] = (frontier, now, rate)
+        self._epochs.setdefault(event_id, new_epoch())
         return frontier, rate
 
-    async def place(
-        self, event_id: str, buyer: str, *, pass_nonce: str | None = None, pass_ttl_seconds: int = 0
-    ) -> Place | None:
+    async def place(self, event_id: str, buyer: str) -> Place | None:
         scores = self._scores.get(event_id, {})
         if buyer not in scores:
             return None
         rank = sorted(scores.values()).index(scores[buyer])
         frontier, rate = self._advance(event_id)
-        place = Place(rank, frontier, rate)
-        if place.admitted and pass_nonce and pass_ttl_seconds > 0:
-            await self.register_pass(event_id, pass_nonce, pass_ttl_seconds)
-        return place
+        return Place(rank, frontier, rate, self._epochs[event_id])
 
-    async def frontier(self, event_id: str) -> tuple[float, float]:
-        return self._advance(event_id)
+    async def frontier(self, event_id: str) -> tuple[float, float, str]:
+        frontier, rate = self._advance(event_id)
+        return frontier, rate, self._epochs[event_id]
 
     async def set_rate(self, event_id: str, per_second: float) -> None:
         frontier, _ = self._advance(event_id)
         self._state[event_id] = (frontier, time.monotonic(), per_second)
 
-    async def register_pass(self, event_id: str, nonce: str, ttl_seconds: int) -> None:
-        self._passes[(event_id, nonce)] = time.monotonic() + ttl_seconds
-
-    async def pass_is_live(self, event_id: str, nonce: str) -> bool:
-        return self._passes.get((event_id, nonce), 0) > time.monotonic()
-
     async def aclose(self) -> None:
         return None
+
+
+def new_epoch() -> str:
+    """A fresh epoch: random, so that a queue rebuilt after a loss never reuses an old one."""
+    return secrets.token_hex(8)

@@ -95,27 +95,60 @@ async def test_admissions_follow_the_operators_rate_within_ten_percent(redis_url
     assert (end - start) == pytest.approx(40 * elapsed, rel=0.10)
 
 
-async def test_a_pass_goes_live_only_once_its_buyer_is_admitted(redis_url: str) -> None:
-    """Passes are drawn on every poll but made live by the queue only for an admitted place."""
-    queue = RedisQueue(redis_url, default_rate=0.001)
-    event_id = f"evt_pass_{uuid.uuid4().hex[:8]}"
+async def test_every_worker_sees_one_epoch_per_queue_and_a_lost_queue_starts_another(
+    redis_url: str,
+) -> None:
+    """Passes carry their queue's epoch: the same for every worker while the queue lives, a
+    new one once the store has lost it (flushed, failed over to an empty replica)."""
+    one_worker = RedisQueue(redis_url, default_rate=1000)
+    other_worker = RedisQueue(redis_url, default_rate=1000)
+    event_id = f"evt_epoch_{uuid.uuid4().hex[:8]}"
     try:
-        await queue.join(event_id, "first", shuffled=False)
-        waiting = await queue.join(
-            event_id, "second", shuffled=False, pass_nonce="n-early", pass_ttl_seconds=60
-        )
-        early_live = await queue.pass_is_live(event_id, "n-early")
-        await queue.set_rate(event_id, 1000)
-        await asyncio.sleep(0.05)
-        admitted = await queue.place(event_id, "second", pass_nonce="n-late", pass_ttl_seconds=60)
-        late_live = await queue.pass_is_live(event_id, "n-late")
+        joined = await one_worker.join(event_id, "ana", shuffled=False)
+        polled = await other_worker.place(event_id, "ana")
+        _, _, read = await other_worker.frontier(event_id)
+        keys = [k async for k in one_worker._redis.scan_iter(match=f"boxoffice:wr:{{{event_id}}}*")]
+        await one_worker._redis.delete(*keys)
+        _, _, after_loss = await one_worker.frontier(event_id)
     finally:
-        await queue.aclose()
-    assert not waiting.admitted
-    assert not early_live
-    assert admitted is not None
-    assert admitted.admitted
-    assert late_live
+        await one_worker.aclose()
+        await other_worker.aclose()
+    assert joined.epoch
+    assert polled is not None
+    assert polled.epoch == read == joined.epoch
+    assert after_loss
+    assert after_loss != joined.epoch
+
+
+async def test_a_queue_the_store_lost_refuses_the_passes_issued_before(
+    app_client: AppClient, sandbox: Sandbox, redis_url: str
+) -> None:
+    async with app_client(admission_rate=1000.0) as client:
+        event, _ = await queued_event(client)
+        place = await join(client, event["id"], "ana@example.com")
+        await asyncio.sleep(0.05)
+        admitted = (
+            await client.get(
+                f"/api/v1/events/{event['id']}/queue",
+                headers={"Authorization": f"Bearer {place['place_token']}"},
+            )
+        ).json()
+    store = aioredis.Redis.from_url(redis_url)
+    try:
+        lost = [k async for k in store.scan_iter(match=f"boxoffice:wr:{{{event['id']}}}*")]
+        await store.delete(*lost)
+    finally:
+        await store.aclose()
+
+    async with app_client(admission_rate=1000.0) as client:
+        response = await client.post(
+            "/api/v1/orders",
+            json=order_body(event, tokenise(sandbox.url), email="ana@example.com"),
+            headers={"Idempotency-Key": "k", "Boxoffice-Waiting-Room-Pass": admitted["pass"]},
+        )
+    assert admitted["admitted"] is True
+    assert response.status_code == 403, response.text
+    assert response.json()["code"] == "waiting_room_pass_required"
 
 
 async def test_only_an_admitted_buyer_with_their_own_live_pass_can_buy(
@@ -268,6 +301,49 @@ async def test_waiting_buyers_polling_cost_the_queue_store_no_round_trip_each(
         after = await evalsha_calls(redis_url)
     assert seen == list(range(1, 21))
     assert after - before <= 4, "one frontier read per quarter second per worker, not one per poll"
+
+
+async def redis_commands(redis_url: str) -> int:
+    """Commands the Redis server has run so far, of every kind."""
+    client = aioredis.Redis.from_url(redis_url)
+    try:
+        stats = await client.info("commandstats")
+    finally:
+        await client.aclose()
+    return sum(int(entry.get("calls", 0)) for entry in stats.values())
+
+
+async def test_admitted_buyers_poll_and_buy_without_a_queue_store_round_trip_each(
+    app_client: AppClient, redis_url: str, sandbox: Sandbox
+) -> None:
+    """The admitting poll and the purchase check the pass against the worker's snapshot of
+    the queue (its epoch), not against a key per pass: the store is not on the purchase's
+    path."""
+    async with app_client(admission_rate=1000.0) as client:
+        event, _ = await queued_event(client)
+        emails = [f"a{i}@example.com" for i in range(12)]
+        places = [await join(client, event["id"], email) for email in emails]
+        await asyncio.sleep(0.05)
+        before = await redis_commands(redis_url)
+        paid = []
+        for email, place in zip(emails, places, strict=True):
+            answer = (
+                await client.get(
+                    f"/api/v1/events/{event['id']}/queue",
+                    headers={"Authorization": f"Bearer {place['place_token']}"},
+                )
+            ).json()
+            response = await client.post(
+                "/api/v1/orders",
+                json=order_body(event, tokenise(sandbox.url), email=email),
+                headers={"Idempotency-Key": email, "Boxoffice-Waiting-Room-Pass": answer["pass"]},
+            )
+            paid.append(response.status_code)
+        after = await redis_commands(redis_url)
+    assert paid == [201] * 12
+    # Only the snapshot's reads, at most one per quarter second of the run (and the INFO):
+    # fewer commands than buyers, where a key per pass cost two per buyer.
+    assert after - before < len(emails), f"{after - before} commands for 12 polls and purchases"
 
 
 async def test_a_place_taken_before_the_opening_gets_its_final_token_after_it(
