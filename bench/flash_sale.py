@@ -171,42 +171,47 @@ async def run_sale(url: str, gateway: Sandbox, *, buyers: int, tickets: int) -> 
     }
 
 
-async def run_queued_sale(
+async def run_crowd_sale(
     url: str,
     gateway: Sandbox,
     *,
     buyers: int,
     tickets: int,
     in_flight: int,
-    rate: float,
+    rate: float | None,
     arrival_seconds: float,
+    clean: bool = False,
 ) -> dict[str, object]:
-    """The sale behind the waiting room: `buyers` queue at once, admitted at `rate`/s.
+    """The crowd of `boxoffice loadtest`: behind the waiting room when `rate` is given
+    (`buyers` queue, admitted at `rate`/s), else buying directly.
 
-    The crowd of `boxoffice loadtest` (joins, server-paced polls, passes, a few declines,
-    double clicks and same-key retries); latency is that of admitted buyers' purchases.
+    Joins, server-paced polls and passes when queued; 2 % declines, double clicks and same-key
+    retries, and a limit of 4 per buyer, unless `clean`. Latency is that of the purchases
+    (of admitted buyers, behind the queue).
     """
+    mix = 0.0 if clean else 0.02
     scenario = Scenario(
         buyers=buyers,
         tickets=tickets,
         concurrency=in_flight,
-        per_buyer_limit=4,
-        decline_rate=0.02,
-        duplicate_rate=0.02,
-        retry_rate=0.02,
-        waiting_room=True,
-        admission_rate=rate,
+        per_buyer_limit=None if clean else 4,
+        decline_rate=mix,
+        duplicate_rate=mix,
+        retry_rate=mix,
+        waiting_room=rate is not None,
         arrival_seconds=arrival_seconds,
         arrival_curve="uniform",
+        **({"admission_rate": rate} if rate is not None else {}),
     )
     crowd = Crowd(plan(scenario), url=url, gateway_url=gateway.url, admin_key=None)
     result = await crowd.run()
     confirmed = len(result.latencies)
     return {
         "event_id": result.event["id"],
-        "queued_buyers": buyers,
+        "crowd": buyers,
         "arrivals_over_seconds": arrival_seconds,
         "admission_rate": rate,
+        "mix": "clean" if clean else "2 % declines, double clicks, retries; limit 4",
         "confirmed": confirmed,
         "seconds": round(result.seconds, 2),
         "purchases_per_second": round(confirmed / result.seconds, 1),
@@ -313,6 +318,17 @@ async def main() -> None:
         "is then the purchases in flight at most, and as many buyers as tickets queue",
     )
     parser.add_argument(
+        "--crowd",
+        action="store_true",
+        help="buy with the crowd of `boxoffice loadtest` (as --admission-rate does) without a "
+        "queue: as many buyers as tickets, --buyers of them in flight",
+    )
+    parser.add_argument(
+        "--clean",
+        action="store_true",
+        help="with the crowd: no declines, double clicks, retries or per-buyer limit",
+    )
+    parser.add_argument(
         "--service-src",
         metavar="PATH",
         help="run the service from this source tree (PYTHONPATH), e.g. a worktree of an older "
@@ -372,8 +388,8 @@ async def main() -> None:
                     stdout=subprocess.DEVNULL,
                 )
             cpu_before, busy_before = cpu.snapshot(classify), cpu.machine_busy_seconds()
-            if args.admission_rate:
-                figures = await run_queued_sale(
+            if args.admission_rate or args.crowd:
+                figures = await run_crowd_sale(
                     server.url,
                     gateway,
                     buyers=args.tickets,
@@ -381,6 +397,7 @@ async def main() -> None:
                     in_flight=args.buyers,
                     rate=args.admission_rate,
                     arrival_seconds=args.arrival_seconds,
+                    clean=args.clean,
                 )
             else:
                 figures = await run_sale(
