@@ -15,8 +15,9 @@ only in the ones whose columns changed. Two of the five were more than their que
   `created_at` of pending orders answers it and holds only the orders in flight; a paid
   order's row version is not entered in it at all.
 
-Measured (docs/benchmarks.md): PostgreSQL's CPU per purchase 0.90 -> 0.86 ms in a sale of
-10,000 tickets.
+On a sale of 10,000 tickets the saving is within the noise of the machine's CPU per purchase
+(docs/benchmarks.md); what it saves grows with the orders table, which the reconciler's index
+no longer does.
 """
 
 from collections.abc import Sequence
