@@ -442,3 +442,37 @@ async def test_a_poll_still_answers_when_the_database_cannot_say_what_is_left(
     assert answer["position"] == 2
     assert answer["sold_out"] is False  # unknown is not sold out
     assert answer["admitted"] is False
+
+
+async def test_a_turn_due_within_a_second_is_waited_for_at_the_door(
+    app_client: AppClient, sandbox: Sandbox, redis_url: str
+) -> None:
+    """Joining a short line answers with the pass itself, no poll needed; a longer wait is
+    answered at once, with a time to ask again."""
+    async with app_client(admission_rate=2.0) as client:
+        event, _ = await queued_event(client)
+        started = time.monotonic()
+        first = await join(client, event["id"], "ana@example.com")  # next in line: ~0.5 s
+        held_for = time.monotonic() - started
+        crowd = RedisQueue(redis_url, default_rate=2.0)
+        try:
+            for i in range(10):
+                await crowd.join(event["id"], f"crowd{i}", shuffled=False)
+        finally:
+            await crowd.aclose()
+        started = time.monotonic()
+        far = await join(client, event["id"], "far@example.com")  # ~10 ahead at 2/s
+        answered_in = time.monotonic() - started
+        bought = await client.post(
+            "/api/v1/orders",
+            json=order_body(event, tokenise(sandbox.url), email="ana@example.com"),
+            headers={"Idempotency-Key": "k", "Boxoffice-Waiting-Room-Pass": first["pass"]},
+        )
+    assert first["admitted"] is True
+    assert first["place_token"]
+    assert 0.2 < held_for < 2.0
+    assert bought.status_code == 201, bought.text
+    assert far["admitted"] is False
+    assert "pass" not in far
+    assert far["eta_seconds"] > 1.0
+    assert answered_in < 0.5

@@ -12,7 +12,7 @@ from boxoffice.catalog.service import get_partner_event
 from boxoffice.errors import BoxofficeError
 from boxoffice.sales.rules import normalise_email
 from boxoffice.services import Services
-from boxoffice.waitingroom import service
+from boxoffice.waitingroom import door, service
 from boxoffice.web.api.deps import PartnerId, ServicesDep, bearer_token, services_of
 
 router = APIRouter(prefix="/api/v1/events/{event_id}/queue", tags=["waiting room"])
@@ -38,11 +38,9 @@ def _room(svc: Services) -> service.WaitingRoom:
 @router.post("", status_code=201)
 async def join(event_id: str, body: JoinQueue, request: Request) -> JSONResponse:
     svc = services_of(request)
-    room = _room(svc)
-    async with room.doors:
-        answer = await service.join(
-            room, svc.engine, event_id=event_id, buyer=normalise_email(str(body.email))
-        )
+    answer = await door.join(
+        _room(svc), svc.engine, event_id=event_id, buyer=normalise_email(str(body.email))
+    )
     return JSONResponse(answer, status_code=201, headers={"Cache-Control": "no-store"})
 
 
