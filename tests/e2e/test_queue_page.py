@@ -84,6 +84,31 @@ def test_a_buyer_sees_their_place_and_moves_on_to_checkout_when_admitted(
     page.close()
 
 
+def test_near_the_front_of_a_short_line_the_buyer_goes_straight_to_checkout(
+    browser: Any, served: ServedApp
+) -> None:
+    """Two people ahead at 5 admissions/s: the join itself answers with the pass (held well
+    under a second at the door), so the page never has to ask again."""
+    event, auth = queued_event(served.url, per_second=0.001, waiting=2)
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(f"{served.url}/queue/{event['id']}")
+    page.get_by_label("Your e-mail").fill("ana@example.com")
+
+    httpx.put(
+        f"{served.url}/api/v1/events/{event['id']}/queue/rate",
+        headers=auth,
+        json={"per_second": 5},
+    ).raise_for_status()
+    page.get_by_role("button", name="Take my place").click()
+
+    page.wait_for_selector("#admitted:not([hidden])", timeout=5_000)
+    stored = page.evaluate(f"sessionStorage.getItem('boxoffice-pass:{event['id']}')")
+    assert stored.startswith("p.")
+    polls = [r for r in served.recorder.received if r.method == "GET" and r.path.endswith("/queue")]
+    assert polls == []
+    page.close()
+
+
 def test_a_buyer_who_joins_a_sold_out_sale_is_told_so_and_keeps_the_place(
     browser: Any, served: ServedApp, sandbox: Sandbox, screenshots: Path
 ) -> None:
