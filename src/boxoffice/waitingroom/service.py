@@ -1,9 +1,10 @@
 """Waiting-room use cases: join, ask for one's place, check a pass at checkout.
 
-The queue's store (Redis) is the source of truth for places and live
-passes. When it cannot be reached, queued events refuse to admit or sell
-(`WaitingRoomUnavailable`, fail closed); events without a queue never touch
-it and keep selling.
+The queue's store (Redis) is the source of truth for places, the admission
+frontier and the epoch that makes passes valid. When it cannot be reached,
+queued events refuse to admit or sell (`WaitingRoomUnavailable`, fail
+closed) as soon as a worker's quarter-second snapshot of the queue is due
+again; events without a queue never touch it and keep selling.
 """
 
 from __future__ import annotations
