@@ -24,6 +24,7 @@ from boxoffice.ids import derive_key
 from boxoffice.mail import worker as mail_worker  # tickets (issue 5)
 from boxoffice.payments.gateway import PaymentGateway, StripeGateway
 from boxoffice.sales import reconciler
+from boxoffice.sales.commands import PlaceOrder
 from boxoffice.sales.context import SalesContext, utc_now
 from boxoffice.sales.hotpath import PostgresHotPath
 from boxoffice.services import Services
@@ -33,7 +34,7 @@ from boxoffice.tickets.presentation import build_tickets  # tickets (issue 5)
 from boxoffice.waitingroom.service import WaitingRoom
 from boxoffice.waitingroom.store import MemoryQueue, QueueStore, RedisQueue
 from boxoffice.web import problems
-from boxoffice.web.api import catalog, health, orders
+from boxoffice.web.api import bodies, catalog, health, orders
 from boxoffice.web.api import checkin as checkin_api  # checkin (issue 6)
 from boxoffice.web.api import tickets as tickets_api  # tickets (issue 5)
 from boxoffice.web.api import waitingroom as waitingroom_api
@@ -197,6 +198,7 @@ def create_app(
         sandbox_settings = SandboxSettings(data_dir=settings.data_dir)
         app.mount("/gateway", create_sandbox_app(sandbox_settings))
     app.add_middleware(RequestContext)
+    bodies.install_schemas(app, [PlaceOrder, waitingroom_api.JoinQueue])
     return app
 
 

@@ -28,3 +28,36 @@ async def test_openapi_document_is_served(client: httpx.AsyncClient) -> None:
     response = await client.get("/openapi.json")
     assert response.status_code == 200
     assert "/api/v1/events" in response.json()["paths"]
+
+
+async def test_the_purchase_and_the_join_document_their_bodies(client: httpx.AsyncClient) -> None:
+    """Both read their body without FastAPI's body parameter (boxoffice.web.api.bodies): the
+    document must still describe it, and every schema it points to must be there."""
+    document = (await client.get("/openapi.json")).json()
+    schemas = document["components"]["schemas"]
+    purchase = document["paths"]["/api/v1/orders"]["post"]["requestBody"]
+    join = document["paths"]["/api/v1/events/{event_id}/queue"]["post"]["requestBody"]
+
+    assert purchase["content"]["application/json"]["schema"]["$ref"].endswith("/PlaceOrder")
+    assert join["content"]["application/json"]["schema"]["$ref"].endswith("/JoinQueue")
+    assert set(schemas["PlaceOrder"]["required"]) == {
+        "event_id",
+        "items",
+        "buyer",
+        "payment_method",
+    }
+    refs = {
+        value.rsplit("/", 1)[-1]
+        for value in _strings_under(document, key="$ref")
+        if value.startswith("#/components/schemas/")
+    }
+    assert refs <= set(schemas), refs - set(schemas)
+
+
+def _strings_under(node: object, *, key: str) -> list[str]:
+    if isinstance(node, dict):
+        found = [v for k, v in node.items() if k == key and isinstance(v, str)]
+        return found + [s for v in node.values() for s in _strings_under(v, key=key)]
+    if isinstance(node, list):
+        return [s for v in node for s in _strings_under(v, key=key)]
+    return []

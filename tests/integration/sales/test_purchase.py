@@ -227,6 +227,32 @@ async def test_bad_input_is_a_422_naming_the_field_and_changes_nothing(
     assert all(tt["held"] == tt["sold"] == 0 for tt in figures["ticket_types"])
 
 
+@pytest.mark.parametrize(
+    ("raw", "field"),
+    [
+        (b"{not json", "body"),
+        (b"", "body"),
+        (b"[]", "body"),
+        (
+            b'{"event_id": "evt_x", "items": [], "buyer": {}, "payment_method": "pm_x", "x": 1}',
+            "items",
+        ),
+    ],
+)
+async def test_a_body_that_is_not_an_order_is_a_422_problem(
+    client: httpx.AsyncClient, raw: bytes, field: str
+) -> None:
+    response = await client.post(
+        "/api/v1/orders",
+        content=raw,
+        headers={"Idempotency-Key": "k", "Content-Type": "application/json"},
+    )
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["code"] == "invalid_request"
+    assert response.json()["field"] == field
+
+
 async def test_an_order_needs_an_idempotency_key(
     client: httpx.AsyncClient, event: dict[str, Any], sandbox: Sandbox
 ) -> None:

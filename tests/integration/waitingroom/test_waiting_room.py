@@ -479,3 +479,22 @@ async def test_a_turn_due_within_a_second_is_waited_for_at_the_door(
     assert "pass" not in far
     assert far["eta_seconds"] > 1.0
     assert answered_in < 0.5
+
+
+@pytest.mark.parametrize(
+    ("raw", "field"),
+    [(b'{"email": "not an address"}', "email"), (b"{", "body"), (b'{"email": 1}', "email")],
+)
+async def test_a_join_without_a_valid_email_is_a_422_naming_it(
+    app_client: AppClient, raw: bytes, field: str
+) -> None:
+    async with app_client(admission_rate=1.0) as client:
+        event, _ = await queued_event(client)
+        response = await client.post(
+            f"/api/v1/events/{event['id']}/queue",
+            content=raw,
+            headers={"Content-Type": "application/json"},
+        )
+    assert response.status_code == 422, response.text
+    assert response.json()["code"] == "invalid_request"
+    assert response.json()["field"] == field

@@ -15,6 +15,7 @@ from boxoffice.sales import purchase, queries, refunds
 from boxoffice.sales.commands import IDEMPOTENCY_KEY_PATTERN, PlaceOrder
 from boxoffice.sales.context import SalesContext
 from boxoffice.sales.responses import with_access
+from boxoffice.web.api import bodies
 from boxoffice.web.api.deps import PartnerId, ServicesDep, bearer_token, services_of
 from boxoffice.web.problems import PROBLEM_JSON
 
@@ -53,10 +54,11 @@ _IDEMPOTENCY_KEY = re.compile(IDEMPOTENCY_KEY_PATTERN)
 @router.post(
     "/orders",
     status_code=201,
-    responses={202: {"description": "pending"}, 402: {}, 409: {}, 429: {}},
-    openapi_extra={"parameters": _PURCHASE_HEADERS},
+    responses={202: {"description": "pending"}, 402: {}, 409: {}, 422: bodies.INVALID, 429: {}},
+    openapi_extra={"parameters": _PURCHASE_HEADERS, **bodies.documented(PlaceOrder)},
 )
-async def place_order(body: PlaceOrder, request: Request) -> JSONResponse:
+async def place_order(request: Request) -> JSONResponse:
+    body = await bodies.read(request, PlaceOrder)
     idempotency_key = request.headers.get("idempotency-key")
     admission_pass = request.headers.get("boxoffice-waiting-room-pass")
     if idempotency_key is None:

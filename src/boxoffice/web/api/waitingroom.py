@@ -13,6 +13,7 @@ from boxoffice.errors import BoxofficeError
 from boxoffice.sales.rules import normalise_email
 from boxoffice.services import Services
 from boxoffice.waitingroom import door, service
+from boxoffice.web.api import bodies
 from boxoffice.web.api.deps import PartnerId, ServicesDep, bearer_token, services_of
 
 router = APIRouter(prefix="/api/v1/events/{event_id}/queue", tags=["waiting room"])
@@ -35,8 +36,11 @@ def _room(svc: Services) -> service.WaitingRoom:
     return room
 
 
-@router.post("", status_code=201)
-async def join(event_id: str, body: JoinQueue, request: Request) -> JSONResponse:
+@router.post(
+    "", status_code=201, responses={422: bodies.INVALID}, openapi_extra=bodies.documented(JoinQueue)
+)
+async def join(event_id: str, request: Request) -> JSONResponse:
+    body = await bodies.read(request, JoinQueue)
     svc = services_of(request)
     answer = await door.join(
         _room(svc), svc.engine, event_id=event_id, buyer=normalise_email(str(body.email))
