@@ -55,6 +55,8 @@ def install_schemas(app: FastAPI, models: Sequence[type[BaseModel]]) -> None:
                 [(model, "validation") for model in models], ref_template=_COMPONENTS
             )
             schemas = document.setdefault("components", {}).setdefault("schemas", {})
+            # A name FastAPI has already rendered (the same model, used by another route) is
+            # kept as it rendered it.
             for name, schema in definitions.get("$defs", {}).items():
                 schemas.setdefault(name, schema)
         return app.openapi_schema or {}
