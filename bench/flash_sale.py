@@ -49,6 +49,7 @@ from boxoffice.sales.audit import audit, fetch_ledger  # noqa: E402
 
 PG = "postgresql://postgres@127.0.0.1:5432"
 REDIS = "redis://127.0.0.1:6379/7"
+PG_SOCKET_DIR = "/var/run/postgresql"
 
 
 async def flush_redis() -> None:
@@ -59,9 +60,10 @@ async def flush_redis() -> None:
         await client.aclose()
 
 
-async def fresh_database(name: str, *, migrate: bool = True) -> str:
+async def fresh_database(name: str, *, migrate: bool = True, unix_socket: bool = False) -> str:
     """An empty database; migrated here unless the service under test migrates it itself
-    (`--service-src`: an older tree knows only its own migrations)."""
+    (`--service-src`: an older tree knows only its own migrations). The service reaches it
+    over TCP, or with `unix_socket` over PostgreSQL's Unix socket (a single-host deployment)."""
     conn = await asyncpg.connect(f"{PG}/postgres")
     try:
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -69,6 +71,8 @@ async def fresh_database(name: str, *, migrate: bool = True) -> str:
     finally:
         await conn.close()
     url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
+    if unix_socket:
+        url = f"postgresql+asyncpg://postgres@/{name}?host={PG_SOCKET_DIR}"
     if migrate:
         await asyncio.to_thread(upgrade, url)
     return url
@@ -329,6 +333,11 @@ async def main() -> None:
         help="with the crowd: no declines, double clicks, retries or per-buyer limit",
     )
     parser.add_argument(
+        "--unix-socket",
+        action="store_true",
+        help=f"the service reaches PostgreSQL over its Unix socket ({PG_SOCKET_DIR}), not TCP",
+    )
+    parser.add_argument(
         "--service-src",
         metavar="PATH",
         help="run the service from this source tree (PYTHONPATH), e.g. a worktree of an older "
@@ -350,7 +359,9 @@ async def main() -> None:
         gateway = Sandbox(work / f"acquirer-{workers}", "--latency-ms", str(args.latency_ms))
         gateway.env["BOXOFFICE_LOG_LEVEL"] = "WARNING"
         gateway.start()
-        database = await fresh_database("boxoffice_bench", migrate=not args.service_src)
+        database = await fresh_database(
+            "boxoffice_bench", migrate=not args.service_src, unix_socket=args.unix_socket
+        )
         await flush_redis()
         server = ServeProcess(
             env={

@@ -106,6 +106,7 @@ def serve(
         # Longer than a load balancer's idle timeout (commonly 60 s), so that the balancer,
         # not us, closes idle keep-alive connections and never sends on a closing one.
         timeout_keep_alive=75,
+        http="boxoffice.web.serving:OneWritePerResponse",  # one write per response
     )
 
 
@@ -125,7 +126,14 @@ def demo(
     _migrate(settings)
     application, banner = build_demo_app(settings, host=host, port=port)
     typer.echo(banner)
-    uvicorn.run(application, host=host, port=port, log_config=None, access_log=False)
+    uvicorn.run(
+        application,
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        http="boxoffice.web.serving:OneWritePerResponse",  # one write per response
+    )
 
 
 @partner_app.command("create")

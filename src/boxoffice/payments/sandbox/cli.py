@@ -63,4 +63,5 @@ def acquirer(
         log_level="warning",
         access_log=False,
         timeout_graceful_shutdown=2,
+        http="boxoffice.web.serving:OneWritePerResponse",  # one write per response
     )
