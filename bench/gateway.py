@@ -19,6 +19,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.support.sandbox import Sandbox  # noqa: E402
 
+from bench.baseline import cpu_seconds  # noqa: E402
 from boxoffice.payments.gateway import Approved, StripeGateway  # noqa: E402
 
 
@@ -39,9 +40,12 @@ async def run(latency_ms: int, charges: int, in_flight: int) -> dict[str, object
                 )
                 return isinstance(outcome, Approved)
 
+        assert sandbox.process is not None
+        acquirer_cpu = cpu_seconds(sandbox.process.pid)
         started, cpu = time.perf_counter(), time.process_time()
         approved = await asyncio.gather(*(one(i) for i in range(charges)))
         seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+        acquirer_cpu = cpu_seconds(sandbox.process.pid) - acquirer_cpu
         await gateway.aclose()
     finally:
         sandbox.stop()
@@ -49,6 +53,7 @@ async def run(latency_ms: int, charges: int, in_flight: int) -> dict[str, object
         "latency_ms": latency_ms,
         "charges_per_second": round(charges / seconds),
         "client_cpu_ms_per_charge": round(cpu / charges * 1000, 2),
+        "acquirer_cpu_ms_per_charge": round(acquirer_cpu / charges * 1000, 2),
         "approved": sum(approved),
     }
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from boxoffice.email_address import EmailAddress
 from boxoffice.money import MAX_PRICE_MINOR, is_known_currency
 
 MAX_CAPACITY = 10_000_000
@@ -42,7 +43,7 @@ class Strict(BaseModel):
 
 class NewPartner(Strict):
     name: Name
-    email: EmailStr
+    email: EmailAddress
 
 
 class NewTicketType(Strict):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, Field
+
+from boxoffice.email_address import EmailAddress
 
 MAX_TICKETS_PER_LINE = 50
 IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e]{1,255}$"
@@ -20,7 +22,7 @@ class Item(Strict):
 
 
 class Buyer(Strict):
-    email: EmailStr
+    email: EmailAddress
     name: Annotated[str, Field(min_length=1, max_length=200)]
 
 

@@ -6,9 +6,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from boxoffice.catalog.service import get_partner_event
+from boxoffice.email_address import EmailAddress
 from boxoffice.errors import BoxofficeError
 from boxoffice.sales.rules import normalise_email
 from boxoffice.services import Services
@@ -21,7 +22,7 @@ router = APIRouter(prefix="/api/v1/events/{event_id}/queue", tags=["waiting room
 
 class JoinQueue(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    email: EmailStr
+    email: EmailAddress
 
 
 class AdmissionRate(BaseModel):
