@@ -344,6 +344,13 @@ async def main() -> None:
         "commit, with this load generator, acquirer and audit: an A/B in one run",
     )
     parser.add_argument(
+        "--service-python",
+        metavar="PATH",
+        default=sys.executable,
+        help="serve with this interpreter (a virtualenv's python with boxoffice installed), "
+        "e.g. to compare Python versions with the same load generator, acquirer and audit",
+    )
+    parser.add_argument(
         "--profile",
         metavar="PREFIX",
         help="py-spy the service during the sale; writes PREFIX-<workers>.txt (pip install py-spy)",
@@ -375,6 +382,7 @@ async def main() -> None:
             },
             log_path=work / f"serve-{workers}.log",
             workers=workers,
+            python=args.service_python,
         ).start()
         try:
             classify = classifier(server, gateway)

@@ -24,17 +24,25 @@ def free_port() -> int:
 
 
 class ServeProcess:
-    def __init__(self, *, env: dict[str, str], log_path: Path, workers: int = 1) -> None:
+    def __init__(
+        self,
+        *,
+        env: dict[str, str],
+        log_path: Path,
+        workers: int = 1,
+        python: str = sys.executable,
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, **env}
         self.log_path = log_path
         self.workers = workers
+        self.python = python  # the interpreter to serve with (a benchmark may compare two)
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 30) -> ServeProcess:
         command = [
-            sys.executable,
+            self.python,
             "-m",
             "boxoffice",
             "serve",
