@@ -344,12 +344,6 @@ async def main() -> None:
         "commit, with this load generator, acquirer and audit: an A/B in one run",
     )
     parser.add_argument(
-        "--admission-brake-ms",
-        type=int,
-        help="BOXOFFICE_ADMISSION_BRAKE_MS for the service (0: admit at the set rate whatever "
-        "the purchases' times; unset: the service's default)",
-    )
-    parser.add_argument(
         "--service-python",
         metavar="PATH",
         default=sys.executable,
@@ -385,11 +379,6 @@ async def main() -> None:
                 "BOXOFFICE_LOG_LEVEL": "WARNING",
                 "BOXOFFICE_REDIS_URL": REDIS,
                 **({"PYTHONPATH": args.service_src} if args.service_src else {}),
-                **(
-                    {"BOXOFFICE_ADMISSION_BRAKE_MS": str(args.admission_brake_ms)}
-                    if args.admission_brake_ms is not None
-                    else {}
-                ),
             },
             log_path=work / f"serve-{workers}.log",
             workers=workers,

@@ -54,16 +54,6 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
 
 
 @pytest.fixture
-def slow_gateway(sandbox: Sandbox) -> Iterator[None]:
-    """The shared acquirer answers charges after 400 ms for one test, then at once again."""
-    sandbox.set_latency(400)
-    try:
-        yield
-    finally:
-        sandbox.set_latency(0)
-
-
-@pytest.fixture
 def settings(database_url: str, tmp_path: Path, sandbox: Sandbox) -> Settings:
     return Settings(
         database_url=database_url,

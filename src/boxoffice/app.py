@@ -31,7 +31,6 @@ from boxoffice.services import Services
 from boxoffice.tickets.codes import CodeBook
 from boxoffice.tickets.issuance import SerialBlocks
 from boxoffice.tickets.presentation import build_tickets  # tickets (issue 5)
-from boxoffice.waitingroom.brake import AdmissionBrake
 from boxoffice.waitingroom.service import WaitingRoom
 from boxoffice.waitingroom.store import MemoryQueue, QueueStore, RedisQueue
 from boxoffice.web import problems
@@ -58,15 +57,13 @@ def build_gateway(settings: Settings) -> PaymentGateway:
 
 def build_waiting_room(settings: Settings) -> WaitingRoom:
     """Redis when configured (shared by all workers); memory for the one-process demo."""
-    brake = AdmissionBrake(settings.admission_brake_ms / 1000)
     store: QueueStore = (
-        RedisQueue(settings.redis_url, default_rate=settings.admission_rate, brake=brake.factor)
+        RedisQueue(settings.redis_url, default_rate=settings.admission_rate)
         if settings.redis_url
-        else MemoryQueue(default_rate=settings.admission_rate, brake=brake.factor)
+        else MemoryQueue(default_rate=settings.admission_rate)
     )
     return WaitingRoom(
         store=store,
-        brake=brake,
         key=derive_key(settings.resolved_secret_key, "waiting-room"),
         clock=utc_now,
         pass_ttl=timedelta(seconds=settings.admission_pass_seconds),

@@ -42,10 +42,6 @@ class Settings(BaseSettings):
     # Waiting room: admissions per second for a queued event (operators change it per event).
     admission_rate: float = Field(default=50.0, gt=0)
     admission_pass_seconds: int = Field(default=600, ge=30)
-    # Admit less while a worker's purchases take longer than this (90th percentile), so that
-    # admitted buyers check out quickly even when the machines sell slower than planned
-    # (boxoffice.waitingroom.brake); 0 admits at the set rate whatever happens.
-    admission_brake_ms: int = Field(default=250, ge=0)
     secret_key: str | None = None
     admin_key: str | None = None
     hold_seconds: int = Field(default=600, ge=5)

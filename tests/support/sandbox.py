@@ -69,14 +69,6 @@ class Sandbox:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
 
-    def set_latency(self, ms: int) -> None:
-        """Answer every later request after `ms` milliseconds (the card network's delay)."""
-        httpx.post(
-            f"{self.url}/_sandbox/faults",
-            json={"latency_ms": ms},
-            headers={"Authorization": f"Bearer {self.key}"},
-        ).raise_for_status()
-
     async def intents(self) -> list[dict[str, Any]]:
         return (await fetch_ledger(self.url, self.key))[0]
 

@@ -118,14 +118,11 @@ async def place_order(ctx: SalesContext, purchase: Purchase) -> tuple[str | None
         await asyncio.wait([first], timeout=ctx.in_flight_wait.total_seconds())
         return await replay(ctx, purchase, deadline=deadline)
     ctx.pressure.started()
-    started = time.perf_counter()
     try:
         with ctx.in_flight.running(buyer, key, fingerprint):
             return await _place_order(ctx, purchase)
     finally:
         ctx.pressure.finished()
-        if ctx.waiting_room is not None:  # how fast this worker sells: the queue's pace
-            ctx.waiting_room.brake.record(time.perf_counter() - started)
 
 
 async def _place_order(ctx: SalesContext, purchase: Purchase) -> tuple[str | None, PurchaseAnswer]:

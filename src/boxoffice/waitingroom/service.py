@@ -33,7 +33,6 @@ from boxoffice.errors import (
 )
 from boxoffice.sales.contention import with_retries
 from boxoffice.waitingroom import passes
-from boxoffice.waitingroom.brake import AdmissionBrake
 from boxoffice.waitingroom.pacing import poll_after_seconds
 from boxoffice.waitingroom.store import Place, QueueStore
 
@@ -56,9 +55,6 @@ class WaitingRoom:
     # Per process: each queued event's seats left (capacity minus held and sold), as last
     # read from the database, with when to read it again (see `_seats_left`).
     seats: dict[str, tuple[float, int]] = field(default_factory=dict)
-    # This worker's purchase times, slowing admission when they grow (`brake`); the store
-    # reads its factor. Off unless given (tests that build a room by hand).
-    brake: AdmissionBrake = field(default_factory=lambda: AdmissionBrake(0))
 
 
 # An opening rush sends hundreds of joins a second; each is a little CPU and a Redis round

@@ -19,7 +19,6 @@ from __future__ import annotations
 import random
 import secrets
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -30,36 +29,19 @@ import redis.asyncio as aioredis
 
 # The frontier, advanced on Redis's own clock. KEYS[1] queue zset, KEYS[2] state hash;
 # ARGV[1] default rate, ARGV[2] the epoch to start if the queue has none (a new queue, or
-# one the store lost); ARGV[5] this worker's admission brake (1: none) and ARGV[6] its name.
-# The brake applied is the lowest reported within BRAKE_FRESH_SECONDS (a worker that stops
-# reporting stops braking), and `rate` is the rate applied: the operator's times the brake.
-# Leaves `frontier`, `rate` and `epoch` in locals for what follows.
+# one the store lost). Leaves `frontier`, `rate` and `epoch` in locals for what follows.
 _ADVANCE_BODY = """
 local now = redis.call('TIME')
 local t = tonumber(now[1]) + tonumber(now[2]) / 1e6
-local state = redis.call('HMGET', KEYS[2], 'frontier', 'at', 'rate', 'epoch',
-                         'brake', 'brake_at', 'brake_by')
+local state = redis.call('HMGET', KEYS[2], 'frontier', 'at', 'rate', 'epoch')
 local frontier = tonumber(state[1]) or 0
 local at = tonumber(state[2]) or t
 local rate = tonumber(state[3]) or tonumber(ARGV[1])
 local epoch = state[4] or ARGV[2]
-local brake = tonumber(state[5]) or 1
-local mine = tonumber(ARGV[5]) or 1
-if mine <= brake or state[7] == ARGV[6] or t - (tonumber(state[6]) or 0) > BRAKE_FRESH then
-  brake = mine
-  redis.call('HSET', KEYS[2], 'brake', tostring(brake), 'brake_at', tostring(t),
-             'brake_by', ARGV[6])
-end
-rate = rate * brake
 local size = redis.call('ZCARD', KEYS[1])
 frontier = math.min(frontier + rate * math.max(0, t - at), size)
 redis.call('HSET', KEYS[2], 'frontier', tostring(frontier), 'at', tostring(t), 'epoch', epoch)
 """
-
-# A worker's brake outlives its last report by this long (it reports every quarter second
-# while its queue is in use).
-BRAKE_FRESH_SECONDS = 2.0
-_ADVANCE_BODY = _ADVANCE_BODY.replace("BRAKE_FRESH", repr(BRAKE_FRESH_SECONDS))
 
 # Returns {frontier, rate, epoch} as strings: the admission state every worker shares.
 _ADVANCE = _ADVANCE_BODY + "return {tostring(frontier), tostring(rate), epoch}\n"
@@ -89,7 +71,7 @@ _JOIN = (
 class Place:
     rank: int  # 0-based place in the queue
     frontier: float  # how many places have been admitted so far
-    rate: float  # admissions per second (the operator's rate times the admission brake)
+    rate: float  # admissions per second
     # The queue's epoch: every admission pass carries it, and only passes of the current
     # epoch are honoured (see `boxoffice.waitingroom.service.check_pass`).
     epoch: str = ""
@@ -126,10 +108,7 @@ class QueueStore(Protocol):
 
 
 class RedisQueue:
-    def __init__(
-        self, url: str, *, default_rate: float, brake: Callable[[], float] = lambda: 1.0
-    ) -> None:
-        """`brake`: this worker's admission factor now (`boxoffice.waitingroom.brake`)."""
+    def __init__(self, url: str, *, default_rate: float) -> None:
         # A bounded pool that waits for a free connection, rather than opening one per
         # request in a rush; timeouts generous enough for a loaded event loop.
         pool = aioredis.BlockingConnectionPool.from_url(
@@ -142,8 +121,6 @@ class RedisQueue:
         )
         self._redis = aioredis.Redis(connection_pool=pool)
         self._default_rate = default_rate
-        self._brake = brake
-        self._name = secrets.token_hex(6)  # this worker, as the store knows its brake
         self._advance = self._redis.register_script(_ADVANCE)
         self._join = self._redis.register_script(_JOIN)
         self._place = self._redis.register_script(_PLACE)
@@ -158,15 +135,14 @@ class RedisQueue:
         score = repr(random.random()) if shuffled else ""
         rank, frontier, rate, epoch = await self._join(
             keys=[queue, state, seq],
-            args=[self._default_rate, new_epoch(), buyer, score, self._brake(), self._name],
+            args=[self._default_rate, new_epoch(), buyer, score],
         )
         return Place(int(rank), float(frontier), float(rate), epoch)
 
     async def place(self, event_id: str, buyer: str) -> Place | None:
         queue, state, _ = self._keys(event_id)
         rank, frontier, rate, epoch = await self._place(
-            keys=[queue, state],
-            args=[self._default_rate, new_epoch(), buyer, "", self._brake(), self._name],
+            keys=[queue, state], args=[self._default_rate, new_epoch(), buyer]
         )
         if rank is None:
             return None
@@ -175,18 +151,14 @@ class RedisQueue:
     async def frontier(self, event_id: str) -> tuple[float, float, str]:
         queue, state, _ = self._keys(event_id)
         frontier, rate, epoch = await self._advance(
-            keys=[queue, state],
-            args=[self._default_rate, new_epoch(), "", "", self._brake(), self._name],
+            keys=[queue, state], args=[self._default_rate, new_epoch()]
         )
         return float(frontier), float(rate), epoch
 
     async def set_rate(self, event_id: str, per_second: float) -> None:
         queue, state, _ = self._keys(event_id)
         # Settle the old rate first.
-        await self._advance(
-            keys=[queue, state],
-            args=[self._default_rate, new_epoch(), "", "", self._brake(), self._name],
-        )
+        await self._advance(keys=[queue, state], args=[self._default_rate, new_epoch()])
         await self._redis.hset(state, "rate", str(per_second))
 
     async def aclose(self) -> None:
@@ -196,9 +168,8 @@ class RedisQueue:
 class MemoryQueue:
     """The same rules in one process, for the demo without Redis (not for several workers)."""
 
-    def __init__(self, *, default_rate: float, brake: Callable[[], float] = lambda: 1.0) -> None:
+    def __init__(self, *, default_rate: float) -> None:
         self._default_rate = default_rate
-        self._brake = brake
         self._scores: dict[str, dict[str, float]] = {}
         self._seq: dict[str, int] = {}
         self._state: dict[str, tuple[float, float, float]] = {}
@@ -217,11 +188,10 @@ class MemoryQueue:
         now = time.monotonic()
         frontier, at, rate = self._state.get(event_id, (0.0, now, self._default_rate))
         size = len(self._scores.get(event_id, {}))
-        applied = rate * self._brake()
-        frontier = min(frontier + applied * max(0.0, now - at), float(size))
+        frontier = min(frontier + rate * max(0.0, now - at), float(size))
         self._state[event_id] = (frontier, now, rate)
         self._epochs.setdefault(event_id, new_epoch())
-        return frontier, applied
+        return frontier, rate
 
     async def place(self, event_id: str, buyer: str) -> Place | None:
         scores = self._scores.get(event_id, {})
