@@ -119,6 +119,7 @@ def _print(report: dict[str, Any]) -> None:
         "seconds",
         "confirmed_purchases",
         "confirmed_per_second",
+        "selling_per_second",
         "requests",
         "left_pending",
     ):

@@ -34,6 +34,7 @@ class Result:
     event: dict[str, Any] = field(default_factory=dict)
     outcomes: Counter[str] = field(default_factory=Counter)
     latencies: list[float] = field(default_factory=list)  # POST /orders, answered 201
+    confirmed_at: list[float] = field(default_factory=list)  # when each 201 came, s from start
     # The same purchases as the service timed them (its Server-Timing header), in seconds.
     server_latencies: list[float] = field(default_factory=list)
     replay_mismatches: int = 0
@@ -60,6 +61,7 @@ class Crowd:
         self.admin_key = admin_key
         self.result = Result()
         self.methods: dict[bool, str] = {}
+        self._started = 0.0
 
     async def _call(
         self,
@@ -146,7 +148,7 @@ class Crowd:
         async with aiohttp.ClientSession(connector=connector, timeout=timeout) as http:
             await self.setup(http)
             gate = asyncio.Semaphore(s.concurrency)
-            started = time.perf_counter()
+            started = self._started = time.perf_counter()
 
             async def one(buyer: Buyer) -> None:
                 delay = buyer.arrives_at - (time.perf_counter() - started)
@@ -247,6 +249,7 @@ class Crowd:
         self.result.outcomes[f"{status}:{code}"] += 1
         if status == 201:
             self.result.latencies.append(elapsed)
+            self.result.confirmed_at.append(time.perf_counter() - self._started)
             self.result.server_latencies.extend(timing[:1])
         if status in (201, 202):
             self.result.orders[answer["id"]] = answer["access_token"]
