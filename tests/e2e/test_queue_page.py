@@ -143,3 +143,29 @@ def test_a_buyer_who_joins_a_sold_out_sale_is_told_so_and_keeps_the_place(
     assert page.locator("#wait").is_hidden()  # no ETA to a sale that has nothing left
     page.screenshot(path=str(screenshots / "queue-sold-out-phone.png"), full_page=True)
     page.close()
+
+
+def test_while_the_door_holds_the_join_the_page_says_so_and_takes_one_click(
+    browser: Any, served: ServedApp
+) -> None:
+    """Five ahead at 2 admissions/s: the join is held about three seconds for the turn; the
+    button says what is happening and cannot be pressed again, then checkout opens."""
+    event, auth = queued_event(served.url, per_second=0.001, waiting=5)
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(f"{served.url}/queue/{event['id']}")
+    page.get_by_label("Your e-mail").fill("ana@example.com")
+    httpx.put(
+        f"{served.url}/api/v1/events/{event['id']}/queue/rate",
+        headers=auth,
+        json={"per_second": 2},
+    ).raise_for_status()
+
+    page.get_by_role("button", name="Take my place").click()
+    busy = page.get_by_role("button", name="Taking your place…")
+    busy.wait_for(timeout=2_000)
+    assert busy.is_disabled()
+
+    page.wait_for_selector("#admitted:not([hidden])", timeout=10_000)
+    queue = [(r.method, r.path) for r in served.recorder.received if r.path.endswith("/queue")]
+    assert [method for method, _ in queue].count("GET") == 0  # no poll: the join carried it
+    page.close()

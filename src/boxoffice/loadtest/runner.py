@@ -27,6 +27,7 @@ from typing import Any
 import aiohttp
 
 from boxoffice.loadtest.scenario import APPROVING_CARD, DECLINING_CARD, Buyer, Plan
+from boxoffice.waitingroom import door
 
 
 @dataclass
@@ -143,7 +144,11 @@ class Crowd:
 
     async def run(self, on_buyer_done: Callable[[], None] = lambda: None) -> Result:
         s = self.plan.scenario
-        connector = aiohttp.TCPConnector(limit=max(s.concurrency, 10) + 50)
+        # A connection per purchase in flight, and one per join held at the door until its
+        # turn (`boxoffice.waitingroom.door`): up to that many seconds of arrivals at once.
+        arrivals_per_second = s.buyers / max(1.0, s.arrival_seconds)
+        held = int(arrivals_per_second * door.SHORT_WAIT_SECONDS) if s.waiting_room else 0
+        connector = aiohttp.TCPConnector(limit=max(s.concurrency, 10) + 50 + min(held, s.buyers))
         timeout = aiohttp.ClientTimeout(total=120)
         async with aiohttp.ClientSession(connector=connector, timeout=timeout) as http:
             await self.setup(http)

@@ -13,6 +13,7 @@ import httpx
 import pytest
 import redis.asyncio as aioredis
 
+from boxoffice.waitingroom import door
 from boxoffice.waitingroom.service import FRONTIER_FRESH_SECONDS
 from boxoffice.waitingroom.store import RedisQueue
 from tests.integration.waitingroom.conftest import AppClient
@@ -451,24 +452,30 @@ async def test_a_poll_still_answers_when_the_database_cannot_say_what_is_left(
     assert answer["admitted"] is False
 
 
-async def test_a_turn_due_within_a_second_is_waited_for_at_the_door(
+async def test_a_turn_due_within_ten_seconds_is_waited_for_at_the_door(
     app_client: AppClient, sandbox: Sandbox, redis_url: str
 ) -> None:
-    """Joining a short line answers with the pass itself, no poll needed; a longer wait is
-    answered at once, with a time to ask again."""
+    """Joining a short line answers with the pass itself, no poll needed, even a few seconds
+    later; a turn further than the door's ten seconds is answered at once, with a time to ask
+    again."""
+    crowd = RedisQueue(redis_url, default_rate=2.0)
     async with app_client(admission_rate=2.0) as client:
         event, _ = await queued_event(client)
         started = time.monotonic()
         first = await join(client, event["id"], "ana@example.com")  # next in line: ~0.5 s
         held_for = time.monotonic() - started
-        crowd = RedisQueue(redis_url, default_rate=2.0)
         try:
-            for i in range(10):
+            for i in range(5):
+                await crowd.join(event["id"], f"crowd{i}", shuffled=False)
+            started = time.monotonic()
+            near = await join(client, event["id"], "near@example.com")  # 5 ahead at 2/s: ~3 s
+            held_near = time.monotonic() - started
+            for i in range(5, 35):
                 await crowd.join(event["id"], f"crowd{i}", shuffled=False)
         finally:
             await crowd.aclose()
         started = time.monotonic()
-        far = await join(client, event["id"], "far@example.com")  # ~10 ahead at 2/s
+        far = await join(client, event["id"], "far@example.com")  # 30 ahead at 2/s: ~15 s
         answered_in = time.monotonic() - started
         bought = await client.post(
             "/api/v1/orders",
@@ -479,9 +486,12 @@ async def test_a_turn_due_within_a_second_is_waited_for_at_the_door(
     assert first["place_token"]
     assert 0.2 < held_for < 2.0
     assert bought.status_code == 201, bought.text
+    assert near["admitted"] is True  # a 1 s door answered "ask again in 3 s" here
+    assert "pass" in near
+    assert 1.5 < held_near < 6.0
     assert far["admitted"] is False
     assert "pass" not in far
-    assert far["eta_seconds"] > 1.0
+    assert far["eta_seconds"] > door.SHORT_WAIT_SECONDS
     assert answered_in < 0.5
 
 

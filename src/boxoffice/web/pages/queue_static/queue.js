@@ -74,6 +74,11 @@
   $("join").addEventListener("submit", async (submitted) => {
     submitted.preventDefault();
     const email = $("queue-email").value;
+    // Near the front the server holds the answer until the turn (up to ten seconds) and
+    // answers with the pass: say what is happening meanwhile, and take one click only.
+    const button = $("join").querySelector("button");
+    button.disabled = true;
+    button.textContent = "Taking your place…";
     const response = await fetch("/api/v1/events/" + eventId + "/queue", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
@@ -82,6 +87,8 @@
     const answer = await response.json();
     if (!response.ok) {
       $("queue-error").textContent = answer.detail || "Could not join the queue.";
+      button.disabled = false;
+      button.textContent = "Take my place";
       return;
     }
     localStorage.setItem(placeKey, answer.place_token);
