@@ -39,7 +39,7 @@ SHORT_WAIT_SECONDS = 10.0
 async def join(
     room: WaitingRoom, engine: AsyncEngine, *, event_id: str, buyer: str
 ) -> dict[str, Any]:
-    """Take a place (`service.join`); if the turn is less than a second away, wait for it."""
+    """Take a place (`service.join`); if the turn is at most ten seconds away, wait for it."""
     async with room.doors:
         joined = await service.join(room, engine, event_id=event_id, buyer=buyer)
     if joined["admitted"] or joined["sold_out"] or joined["eta_seconds"] > SHORT_WAIT_SECONDS:
