@@ -199,21 +199,23 @@ def test_a_phone_set_up_at_the_gate_start_page_lands_on_its_events_scanner(
 
 
 def write_camera_feed(path: Path, payload: str) -> None:
-    """A still video (Y4M, 4:2:0) of a phone screen showing the QR, for Chromium's fake camera."""
-    buffer = io.BytesIO()
-    segno.make(payload, error="m", micro=False).save(buffer, kind="png", scale=6, border=4)
-    frame = Image.new("RGB", (640, 480), "white")
-    code = Image.open(buffer).convert("RGB")
-    frame.paste(code, ((640 - code.width) // 2, (480 - code.height) // 2))
-    y, cb, cr = frame.convert("YCbCr").split()
-    chroma = [plane.resize((320, 240)).tobytes() for plane in (cb, cr)]
-    path.write_bytes(
-        b"YUV4MPEG2 W640 H480 F10:1 Ip A1:1 C420jpeg\n"
-        + b"FRAME\n"
-        + y.tobytes()
-        + chroma[0]
-        + chroma[1]
-    )
+    """A short video (Y4M, 4:2:0) of a hand-held phone showing the QR, for Chromium's fake
+    camera, which plays it in a loop.
+
+    Hand-held, so the QR's size and place change from frame to frame, as they do at a gate.
+    One still frame was not enough: the scanner decodes the frame at whatever size it is
+    filmed, and for about one payload in five that one size never decoded."""
+    frames = []
+    for scale, (dx, dy) in zip((6, 7, 8, 7), ((0, 0), (9, -7), (-6, 5), (4, 8)), strict=True):
+        buffer = io.BytesIO()
+        segno.make(payload, error="m", micro=False).save(buffer, kind="png", scale=scale, border=4)
+        frame = Image.new("RGB", (640, 480), "white")
+        code = Image.open(buffer).convert("RGB")
+        frame.paste(code, ((640 - code.width) // 2 + dx, (480 - code.height) // 2 + dy))
+        y, cb, cr = frame.convert("YCbCr").split()
+        chroma = [plane.resize((320, 240)).tobytes() for plane in (cb, cr)]
+        frames.append(b"FRAME\n" + y.tobytes() + chroma[0] + chroma[1])
+    path.write_bytes(b"YUV4MPEG2 W640 H480 F4:1 Ip A1:1 C420jpeg\n" + b"".join(frames))
 
 
 def test_the_camera_reads_a_ticket_qr_and_admits_it(
