@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import resource
 import time
 import uuid
 from collections import Counter
@@ -145,10 +146,16 @@ class Crowd:
     async def run(self, on_buyer_done: Callable[[], None] = lambda: None) -> Result:
         s = self.plan.scenario
         # A connection per purchase in flight, and one per join held at the door until its
-        # turn (`boxoffice.waitingroom.door`): up to that many seconds of arrivals at once.
-        arrivals_per_second = s.buyers / max(1.0, s.arrival_seconds)
-        held = int(arrivals_per_second * door.SHORT_WAIT_SECONDS) if s.waiting_room else 0
-        connector = aiohttp.TCPConnector(limit=max(s.concurrency, 10) + 50 + min(held, s.buyers))
+        # turn (`boxoffice.waitingroom.door`): at most that many seconds of arrivals. The crowd
+        # stands for browsers, each with its own connection, so the generator's pool must not
+        # be what makes buyers wait; only the process's file descriptors bound it.
+        held = 0
+        if s.waiting_room:
+            arrivals_per_second = s.buyers / max(1.0, s.arrival_seconds)
+            held = min(int(arrivals_per_second * door.SHORT_WAIT_SECONDS), s.buyers)
+        descriptors, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+        connections = max(s.concurrency, 10) + 50 + held
+        connector = aiohttp.TCPConnector(limit=max(100, min(connections, descriptors - 200)))
         timeout = aiohttp.ClientTimeout(total=120)
         async with aiohttp.ClientSession(connector=connector, timeout=timeout) as http:
             await self.setup(http)
