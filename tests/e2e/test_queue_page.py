@@ -84,28 +84,40 @@ def test_a_buyer_sees_their_place_and_moves_on_to_checkout_when_admitted(
     page.close()
 
 
+def join_as_the_line_starts_moving(
+    browser: Any, served: ServedApp, *, waiting: int, per_second: float
+) -> tuple[Any, dict[str, Any]]:
+    """A buyer fills in the queue page behind `waiting` people, the operator sets the rate to
+    `per_second`, and the buyer presses "Take my place"."""
+    event, auth = queued_event(served.url, per_second=0.001, waiting=waiting)
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(f"{served.url}/queue/{event['id']}")
+    page.get_by_label("Your e-mail").fill("ana@example.com")
+    httpx.put(
+        f"{served.url}/api/v1/events/{event['id']}/queue/rate",
+        headers=auth,
+        json={"per_second": per_second},
+    ).raise_for_status()
+    page.get_by_role("button", name="Take my place").click()
+    return page, event
+
+
+def queue_polls(served: ServedApp) -> list[Any]:
+    """The polls (`GET …/queue`) the server received."""
+    return [r for r in served.recorder.received if r.method == "GET" and r.path.endswith("/queue")]
+
+
 def test_near_the_front_of_a_short_line_the_buyer_goes_straight_to_checkout(
     browser: Any, served: ServedApp
 ) -> None:
     """Two people ahead at 5 admissions/s: the join itself answers with the pass (held well
     under a second at the door), so the page never has to ask again."""
-    event, auth = queued_event(served.url, per_second=0.001, waiting=2)
-    page = browser.new_page(viewport={"width": 390, "height": 844})
-    page.goto(f"{served.url}/queue/{event['id']}")
-    page.get_by_label("Your e-mail").fill("ana@example.com")
-
-    httpx.put(
-        f"{served.url}/api/v1/events/{event['id']}/queue/rate",
-        headers=auth,
-        json={"per_second": 5},
-    ).raise_for_status()
-    page.get_by_role("button", name="Take my place").click()
+    page, event = join_as_the_line_starts_moving(browser, served, waiting=2, per_second=5)
 
     page.wait_for_selector("#admitted:not([hidden])", timeout=5_000)
     stored = page.evaluate(f"sessionStorage.getItem('boxoffice-pass:{event['id']}')")
     assert stored.startswith("p.")
-    polls = [r for r in served.recorder.received if r.method == "GET" and r.path.endswith("/queue")]
-    assert polls == []
+    assert queue_polls(served) == []
     page.close()
 
 
@@ -150,23 +162,12 @@ def test_while_the_door_holds_the_join_the_page_says_so_and_takes_one_click(
 ) -> None:
     """Five ahead at 2 admissions/s: the join is held about three seconds for the turn; the
     button says what is happening and cannot be pressed again, then checkout opens."""
-    event, auth = queued_event(served.url, per_second=0.001, waiting=5)
-    page = browser.new_page(viewport={"width": 390, "height": 844})
-    page.goto(f"{served.url}/queue/{event['id']}")
-    page.get_by_label("Your e-mail").fill("ana@example.com")
-    httpx.put(
-        f"{served.url}/api/v1/events/{event['id']}/queue/rate",
-        headers=auth,
-        json={"per_second": 2},
-    ).raise_for_status()
+    page, _ = join_as_the_line_starts_moving(browser, served, waiting=5, per_second=2)
 
-    page.get_by_role("button", name="Take my place").click()
     busy = page.get_by_role("button", name="Taking your place…")
     busy.wait_for(timeout=2_000)
     assert busy.is_disabled()
 
     page.wait_for_selector("#admitted:not([hidden])", timeout=10_000)
-    received = served.recorder.received
-    polls = [r for r in received if r.method == "GET" and r.path.endswith("/queue")]
-    assert polls == []  # the join itself carried the pass
+    assert queue_polls(served) == []  # the join itself carried the pass
     page.close()
