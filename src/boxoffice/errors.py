@@ -70,6 +70,11 @@ class NotOnSale(Conflict):
     title = "Not on sale"
 
 
+class NoWaitingRoom(Conflict):
+    code = "no_waiting_room"
+    title = "The event has no waiting room"
+
+
 class IdempotencyKeyReused(Conflict):
     code = "idempotency_key_reused"
     title = "Idempotency key already used with a different request"

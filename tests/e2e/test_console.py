@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import ServedApp
-from tests.e2e.shop import DESKTOP, buy_via_api, console_errors, new_partner, snap
+from tests.e2e.shop import (
+    DESKTOP,
+    buy_via_api,
+    console_errors,
+    new_partner,
+    published_event,
+    snap,
+)
 from tests.support.sandbox import Sandbox
 
 pytestmark = pytest.mark.e2e
@@ -101,3 +110,42 @@ def test_a_partner_finds_an_order_by_code_and_refunds_it(
 def _type_id(page: Any, name: str) -> str:
     row = page.locator("#sales-table tbody tr", has_text=name)
     return str(row.get_attribute("id")).removeprefix("row-")
+
+
+def test_a_partner_watches_the_waiting_room_fill_and_lets_people_in_faster(
+    page: Any, served: ServedApp, screenshots: Path
+) -> None:
+    partner = new_partner(served)
+    opened = (datetime.now(UTC) - timedelta(seconds=1)).isoformat()
+    event = published_event(served, partner, waiting_room=True, sales_start=opened)
+    queue = f"{served.url}/api/v1/events/{event['id']}/queue"
+
+    def join(count: int, start: int) -> None:
+        for i in range(start, start + count):
+            answer = httpx.post(queue, json={"email": f"fan{i}@example.com"}, timeout=30)
+            assert answer.status_code == 201, answer.text
+
+    httpx.put(
+        f"{queue}/rate", json={"per_second": 0.01}, headers=partner["headers"]
+    ).raise_for_status()
+    join(5, start=0)
+    problems = console_errors(page)
+    sign_in(page, served, partner["api_key"], then=f"/console/events/{event['id']}")
+    figures = page.locator("#queue-figures")
+    expect(figures.locator("[data-figure=waiting]")).to_have_text("5")
+    expect(figures.locator("[data-figure=rate]")).to_have_text("0.01 per second")
+
+    page.evaluate("window.stillTheSamePage = true")
+    join(2, start=5)
+    expect(figures.locator("[data-figure=waiting]")).to_have_text("7", timeout=10_000)
+    assert page.evaluate("window.stillTheSamePage") is True  # counted in place, not reloaded
+
+    page.get_by_label("Let in this many people per second").fill("50")
+    page.get_by_role("button", name="Set the admission rate").click()
+    page.wait_for_url("**msg=rate_set*")
+    expect(page.locator("#flash")).to_contain_text("Admission rate set")
+    expect(figures.locator("[data-figure=rate]")).to_have_text("50 per second")
+    expect(figures.locator("[data-figure=waiting]")).to_have_text("0", timeout=10_000)
+    expect(figures.locator("[data-figure=admitted]")).to_have_text("7")
+    snap(page, screenshots, "console-waiting-room")
+    assert problems == []

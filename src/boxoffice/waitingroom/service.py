@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from boxoffice.db.tables import events, inventory_buckets, ticket_types
 from boxoffice.errors import (
     AdmissionPassRequired,
+    InvalidRequest,
     NotFound,
     NotOnSale,
     Unauthorized,
@@ -34,7 +35,7 @@ from boxoffice.errors import (
 from boxoffice.sales.contention import with_retries
 from boxoffice.waitingroom import passes
 from boxoffice.waitingroom.pacing import poll_after_seconds
-from boxoffice.waitingroom.store import Place, QueueStore
+from boxoffice.waitingroom.store import Place, QueueStats, QueueStore
 
 log = logging.getLogger("boxoffice.waitingroom")
 
@@ -329,7 +330,33 @@ async def check_pass(room: WaitingRoom, *, event_id: str, buyer: str, text: str 
         raise AdmissionPassRequired("the waiting-room pass was revoked or has lapsed")
 
 
+async def overview(room: WaitingRoom, *, event_id: str) -> dict[str, Any]:
+    """The queue as its operator watches it: who joined, who is in, how long the line is."""
+    try:
+        stats: QueueStats = await room.store.stats(event_id)
+    except RedisError as error:
+        raise WaitingRoomUnavailable("the queue cannot be reached; try again shortly") from error
+    return {
+        "event_id": event_id,
+        "joined": stats.joined,
+        "admitted": stats.admitted,
+        "waiting": stats.waiting,
+        "admission_rate": stats.rate,
+        "clears_in_seconds": round(stats.clears_in_seconds, 1),
+    }
+
+
+# Admissions per second an operator may set: above zero (a queue that admits nobody would
+# promise every buyer an infinite wait) and at most what no deployment could serve anyway.
+MAX_ADMISSION_RATE = 100_000.0
+
+
 async def set_rate(room: WaitingRoom, *, event_id: str, per_second: float) -> None:
+    if not 0 < per_second <= MAX_ADMISSION_RATE:  # also refuses NaN
+        raise InvalidRequest(
+            f"admit more than 0 and at most {MAX_ADMISSION_RATE:,.0f} people per second",
+            field="per_second",
+        )
     try:
         await room.store.set_rate(event_id, per_second)
     except RedisError as error:

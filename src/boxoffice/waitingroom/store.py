@@ -56,6 +56,21 @@ _PLACE_BODY = (
 )
 _PLACE = _PLACE_BODY
 
+# The queue as its operator sees it, without changing it: {joined, frontier, rate} as strings,
+# the frontier projected to now as _ADVANCE would move it, but nothing written (no state, no
+# epoch is created for a queue nobody has joined, and watching never admits anyone sooner).
+_STATS = """
+local now = redis.call('TIME')
+local t = tonumber(now[1]) + tonumber(now[2]) / 1e6
+local state = redis.call('HMGET', KEYS[2], 'frontier', 'at', 'rate')
+local frontier = tonumber(state[1]) or 0
+local at = tonumber(state[2]) or t
+local rate = tonumber(state[3]) or tonumber(ARGV[1])
+local size = redis.call('ZCARD', KEYS[1])
+frontier = math.min(frontier + rate * math.max(0, t - at), size)
+return {tostring(size), tostring(frontier), tostring(rate)}
+"""
+
 # Take a place once per buyer (ZADD NX), then answer as _PLACE. KEYS[3] is the arrival
 # sequence; ARGV[4] the random score for a shuffled arrival, or "" for "behind everyone".
 _JOIN = (
@@ -89,6 +104,28 @@ class Place:
         return 0.0 if self.admitted else (self.ahead + 1) / self.rate
 
 
+@dataclass(frozen=True, slots=True)
+class QueueStats:
+    """An event's queue as its operator watches it."""
+
+    joined: int  # places taken so far
+    frontier: float  # places admitted so far (fractional: the token bucket's level)
+    rate: float  # admissions per second
+
+    @property
+    def admitted(self) -> int:
+        return min(int(self.frontier), self.joined)
+
+    @property
+    def waiting(self) -> int:
+        return self.joined - self.admitted
+
+    @property
+    def clears_in_seconds(self) -> float:
+        """How long until the last person now waiting is admitted, at the current rate."""
+        return self.waiting / self.rate
+
+
 class QueueStore(Protocol):
     """A queue per event: places, the admission frontier, and the queue's epoch.
 
@@ -101,6 +138,10 @@ class QueueStore(Protocol):
     async def place(self, event_id: str, buyer: str) -> Place | None: ...
     async def frontier(self, event_id: str) -> tuple[float, float, str]:
         """How many places are admitted by now, at what rate per second, and the epoch."""
+        ...
+
+    async def stats(self, event_id: str) -> QueueStats:
+        """The queue's figures now; reading them changes nothing."""
         ...
 
     async def set_rate(self, event_id: str, per_second: float) -> None: ...
@@ -124,6 +165,7 @@ class RedisQueue:
         self._advance = self._redis.register_script(_ADVANCE)
         self._join = self._redis.register_script(_JOIN)
         self._place = self._redis.register_script(_PLACE)
+        self._stats = self._redis.register_script(_STATS)
 
     @staticmethod
     def _keys(event_id: str) -> tuple[str, str, str]:
@@ -154,6 +196,11 @@ class RedisQueue:
             keys=[queue, state], args=[self._default_rate, new_epoch()]
         )
         return float(frontier), float(rate), epoch
+
+    async def stats(self, event_id: str) -> QueueStats:
+        queue, state, _ = self._keys(event_id)
+        joined, frontier, rate = await self._stats(keys=[queue, state], args=[self._default_rate])
+        return QueueStats(int(joined), float(frontier), float(rate))
 
     async def set_rate(self, event_id: str, per_second: float) -> None:
         queue, state, _ = self._keys(event_id)
@@ -204,6 +251,14 @@ class MemoryQueue:
     async def frontier(self, event_id: str) -> tuple[float, float, str]:
         frontier, rate = self._advance(event_id)
         return frontier, rate, self._epochs[event_id]
+
+    async def stats(self, event_id: str) -> QueueStats:
+        joined = len(self._scores.get(event_id, {}))
+        if event_id not in self._state:
+            return QueueStats(joined, 0.0, self._default_rate)
+        frontier, at, rate = self._state[event_id]
+        frontier = min(frontier + rate * max(0.0, time.monotonic() - at), float(joined))
+        return QueueStats(joined, frontier, rate)
 
     async def set_rate(self, event_id: str, per_second: float) -> None:
         frontier, _ = self._advance(event_id)

@@ -11,7 +11,7 @@ from boxoffice.db.engine import create_engine
 from boxoffice.db.tables import partners
 from boxoffice.ids import hash_secret
 from tests.integration.pages.conftest import csrf_of, paid_order, post_form, sign_in
-from tests.support.builders import new_partner
+from tests.support.builders import new_event, new_partner
 from tests.support.sandbox import Sandbox
 
 EN = {"Accept-Language": "en"}
@@ -226,3 +226,51 @@ async def test_a_session_ends_when_the_key_it_was_opened_with_is_replaced(
         await engine.dispose()
 
     assert (await client.get("/console")).status_code == 303
+
+
+async def test_a_partner_watches_its_waiting_room_and_sets_its_pace(
+    client: httpx.AsyncClient, partner: dict[str, Any]
+) -> None:
+    queued = await new_event(client, partner, waiting_room=True)
+    for i in range(3):
+        joined = await client.post(
+            f"/api/v1/events/{queued['id']}/queue", json={"email": f"fan{i}@example.com"}
+        )
+        assert joined.status_code == 201
+    await sign_in(client, partner["api_key"])
+    page = f"/console/events/{queued['id']}"
+    action = f"/console/events/{queued['id']}/queue/rate"
+
+    too_fast = await post_form(client, page, action, {"per_second": "1e9"})
+    not_a_number = await post_form(client, page, action, {"per_second": "fast"})
+    paced = await post_form(client, page, action, {"per_second": "12.5"})
+    live = await client.get(f"/console/events/{queued['id']}/live")
+    stats = await client.get(
+        f"/api/v1/events/{queued['id']}/queue/stats", headers=partner["headers"]
+    )
+
+    for refused in (too_fast, not_a_number):
+        assert refused.status_code == 422
+        assert 'id="per-second-error"' in refused.text
+        assert 'aria-invalid="true"' in refused.text.split('id="per-second"')[1].split(">")[0]
+    assert 'value="fast"' in not_a_number.text  # what was typed is kept
+    assert paced.status_code == 303
+    assert paced.headers["location"] == f"/console/events/{queued['id']}?msg=rate_set"
+    assert stats.json()["admission_rate"] == 12.5
+    assert '<dd data-figure="rate">12.5 per second</dd>' in live.text
+    assert '<dd data-figure="waiting">0</dd>' in live.text  # 3 people at 12.5/s: all let in
+
+
+async def test_an_event_without_a_waiting_room_shows_none_and_cannot_be_paced(
+    client: httpx.AsyncClient, partner: dict[str, Any], event: dict[str, Any]
+) -> None:
+    await sign_in(client, partner["api_key"])
+    dashboard = await client.get(f"/console/events/{event['id']}")
+    paced = await client.post(
+        f"/console/events/{event['id']}/queue/rate",
+        data={"csrf": csrf_of(dashboard), "per_second": "10"},
+    )
+
+    assert "queue-figures" not in dashboard.text
+    assert "per_second" not in dashboard.text
+    assert paced.status_code == 409

@@ -512,3 +512,101 @@ async def test_a_join_without_a_valid_email_is_a_422_naming_it(
     assert response.status_code == 422, response.text
     assert response.json()["code"] == "invalid_request"
     assert response.json()["field"] == field
+
+
+async def test_the_partner_watches_the_line_and_a_faster_rate_empties_it(
+    app_client: AppClient, redis_url: str
+) -> None:
+    crowd = RedisQueue(redis_url, default_rate=0.01)
+    async with app_client(admission_rate=0.01) as client:
+        event, partner = await queued_event(client)
+        try:
+            for i in range(40):
+                await crowd.join(event["id"], f"fan{i}", shuffled=False)
+        finally:
+            await crowd.aclose()
+        stats = f"/api/v1/events/{event['id']}/queue/stats"
+        before = (await client.get(stats, headers=partner["headers"])).json()
+        raised = await client.put(
+            f"/api/v1/events/{event['id']}/queue/rate",
+            json={"per_second": 400},
+            headers=partner["headers"],
+        )
+        await asyncio.sleep(0.3)  # 40 people at 400/s: a tenth of a second
+        after = (await client.get(stats, headers=partner["headers"])).json()
+
+    assert before == {
+        "event_id": event["id"],
+        "joined": 40,
+        "admitted": 0,
+        "waiting": 40,
+        "admission_rate": 0.01,
+        "clears_in_seconds": 4000.0,
+    }
+    assert raised.status_code == 200
+    assert after | {"clears_in_seconds": 0.0} == {
+        "event_id": event["id"],
+        "joined": 40,
+        "admitted": 40,
+        "waiting": 0,
+        "admission_rate": 400.0,
+        "clears_in_seconds": 0.0,
+    }
+
+
+async def test_watching_a_queue_writes_nothing_to_it(redis_url: str) -> None:
+    """The operator's view must not start a queue, draw its epoch or move its frontier."""
+    queue = RedisQueue(redis_url, default_rate=5)
+    event_id = f"evt_watch_{uuid.uuid4().hex[:8]}"
+    raw = aioredis.Redis.from_url(redis_url, decode_responses=True)
+    state = f"boxoffice:wr:{{{event_id}}}:state"
+    try:
+        nobody = await queue.stats(event_id)
+        keys_after_watching_nobody = await raw.keys(f"boxoffice:wr:{{{event_id}}}:*")
+        for buyer in ("ana", "bob", "cid"):
+            await queue.join(event_id, buyer, shuffled=False)
+        written = await raw.hgetall(state)
+        await asyncio.sleep(0.5)  # 2.5 admissions' worth at 5/s, for the view to project
+        watched = [await queue.stats(event_id) for _ in range(3)]
+        still = await raw.hgetall(state)
+    finally:
+        await queue.aclose()
+        await raw.aclose()
+
+    assert (nobody.joined, nobody.admitted, nobody.rate) == (0, 0, 5.0)
+    assert keys_after_watching_nobody == []
+    assert still == written
+    assert all(view.joined == 3 and view.admitted >= 2 for view in watched)
+
+
+async def test_only_the_events_partner_watches_or_paces_its_queue(app_client: AppClient) -> None:
+    async with app_client(admission_rate=1.0) as client:
+        event, partner = await queued_event(client)
+        plain = await new_event(client, partner)
+        other = await new_partner(client)
+        queue = f"/api/v1/events/{event['id']}/queue"
+        anonymous = await client.get(f"{queue}/stats")
+        theirs = await client.get(f"{queue}/stats", headers=other["headers"])
+        paced_by_another = await client.put(
+            f"{queue}/rate", json={"per_second": 9}, headers=other["headers"]
+        )
+        stopped = await client.put(
+            f"{queue}/rate", json={"per_second": 0}, headers=partner["headers"]
+        )
+        unqueued = await client.get(
+            f"/api/v1/events/{plain['id']}/queue/stats", headers=partner["headers"]
+        )
+        unqueued_rate = await client.put(
+            f"/api/v1/events/{plain['id']}/queue/rate",
+            json={"per_second": 9},
+            headers=partner["headers"],
+        )
+        unchanged = (await client.get(f"{queue}/stats", headers=partner["headers"])).json()
+
+    assert anonymous.status_code == 401
+    assert (theirs.status_code, paced_by_another.status_code) == (404, 404)
+    assert stopped.status_code == 422
+    assert stopped.json()["field"] == "per_second"
+    assert (unqueued.status_code, unqueued_rate.status_code) == (409, 409)
+    assert unqueued.json()["code"] == unqueued_rate.json()["code"] == "no_waiting_room"
+    assert unchanged["admission_rate"] == 1.0

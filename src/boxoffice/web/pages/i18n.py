@@ -15,14 +15,14 @@ in Portuguese and R$1,200.00 in English are the same price.
 from __future__ import annotations
 
 import io
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_skeleton, format_time
+from babel.dates import format_skeleton, format_time, format_timedelta
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal
@@ -105,6 +105,14 @@ class Formats:
 
     def number(self, value: int) -> str:
         return str(format_decimal(value, locale=self.locale))
+
+    def rate(self, value: float) -> str:
+        """A rate such as admissions per second: grouped, two decimals at most (12.5, 1,000)."""
+        return str(format_decimal(value, format="#,##0.##", locale=self.locale))
+
+    def duration(self, seconds: float) -> str:
+        """A rough span, as people say it: "5 minutes", "about 2 hours" is "2 hours"."""
+        return str(format_timedelta(timedelta(seconds=seconds), locale=self.locale))
 
     def date(self, moment: datetime) -> str:
         return str(format_skeleton("yMMMEd", moment, tzinfo=self.zone, locale=self.locale))
