@@ -11,14 +11,16 @@ p99 326 ms (docs/benchmarks.md). So the join holds its answer until the
 turn, then answers with the pass; the page says it is taking the place
 meanwhile, and goes straight to checkout. A turn further away is answered at
 once with the place and its ETA, and polled for as paced
-(`boxoffice.waitingroom.pacing`).
+(`boxoffice.waitingroom.pacing`); the poll that lands within ten seconds of
+the turn is held the same way, so in a long line too the buyer's last
+request brings the pass instead of a "look again in 4 s".
 
-Held joins wait outside the queue's doors (`WaitingRoom.doors`), so they
-take no place from the requests being served. Each is a sleeping coroutine
-and an open connection: at most ten seconds' worth of arrivals across the
-deployment (5,000 at 500 arrivals/s; in the flash-sale benchmark the
-workers grew from ~172 to ~192 MB with them), which docs/deployment.md
-counts against file-descriptor limits.
+Held joins and polls wait outside the queue's doors (`WaitingRoom.doors`),
+so they take no place from the requests being served. Each is a sleeping
+coroutine and an open connection: at most ten seconds' worth of admissions
+and arrivals across the deployment (5,000 at 500/s; in the flash-sale
+benchmark the workers grew from ~172 to ~192 MB with them), which
+docs/deployment.md counts against file-descriptor limits.
 """
 
 from __future__ import annotations
@@ -42,15 +44,42 @@ async def join(
     """Take a place (`service.join`); if the turn is at most ten seconds away, wait for it."""
     async with room.doors:
         joined = await service.join(room, engine, event_id=event_id, buyer=buyer)
-    if joined["admitted"] or joined["sold_out"] or joined["eta_seconds"] > SHORT_WAIT_SECONDS:
-        return joined
+    return await _until_the_turn(room, engine, event_id, joined, joined["place_token"])
+
+
+async def poll(
+    room: WaitingRoom, engine: AsyncEngine, *, event_id: str, place_token: str | None
+) -> dict[str, Any]:
+    """Ask for one's place (`service.status`); if the turn is at most ten seconds away, wait
+    for it. A line longer than the door's ten seconds is polled for as paced, and the poll
+    that lands within ten seconds of the turn is the last: it answers with the pass."""
+    async with room.doors:
+        answer = await service.status(
+            room, event_id=event_id, place_token=place_token, engine=engine
+        )
+    return await _until_the_turn(
+        room, engine, event_id, answer, answer.get("place_token", place_token)
+    )
+
+
+async def _until_the_turn(
+    room: WaitingRoom,
+    engine: AsyncEngine,
+    event_id: str,
+    answer: dict[str, Any],
+    place_token: str | None,
+) -> dict[str, Any]:
+    if answer["admitted"] or answer["sold_out"] or answer["eta_seconds"] > SHORT_WAIT_SECONDS:
+        return answer
     # The workers' snapshot of the frontier may be a quarter second behind the turn.
-    await asyncio.sleep(joined["eta_seconds"] + FRONTIER_FRESH_SECONDS)
+    await asyncio.sleep(answer["eta_seconds"] + FRONTIER_FRESH_SECONDS)
     try:
         async with room.doors:
             later = await service.status(
-                room, event_id=event_id, place_token=joined["place_token"], engine=engine
+                room, event_id=event_id, place_token=place_token, engine=engine
             )
     except BoxofficeError:  # the queue cannot say now: the buyer asks again, as always
-        return joined
-    return {"place_token": joined["place_token"], **later}
+        return answer
+    # The newest place token the buyer was given stays theirs (see `service.status`).
+    kept = {"place_token": answer["place_token"]} if "place_token" in answer else {}
+    return kept | later

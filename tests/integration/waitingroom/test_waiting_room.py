@@ -495,6 +495,43 @@ async def test_a_turn_due_within_ten_seconds_is_waited_for_at_the_door(
     assert answered_in < 0.5
 
 
+async def test_a_poll_within_ten_seconds_of_the_turn_is_held_and_brings_the_pass(
+    app_client: AppClient, redis_url: str
+) -> None:
+    """In a line longer than the door, the poll that lands near the turn is the last one."""
+    crowd = RedisQueue(redis_url, default_rate=1.0)
+    async with app_client(admission_rate=1.0) as client:
+        event, partner = await queued_event(client)
+        try:
+            for i in range(12):
+                await crowd.join(event["id"], f"crowd{i}", shuffled=False)
+        finally:
+            await crowd.aclose()
+        queue = f"/api/v1/events/{event['id']}/queue"
+        joined = await join(client, event["id"], "late@example.com")  # 12 ahead at 1/s
+        mine = {"Authorization": f"Bearer {joined['place_token']}"}
+        started = time.monotonic()
+        far = (await client.get(queue, headers=mine)).json()
+        far_answered_in = time.monotonic() - started
+        faster = await client.put(
+            f"{queue}/rate", json={"per_second": 4}, headers=partner["headers"]
+        )
+        await asyncio.sleep(FRONTIER_FRESH_SECONDS + 0.05)  # every worker's snapshot has it
+        started = time.monotonic()
+        near = (await client.get(queue, headers=mine)).json()  # ~3 s away at 4/s
+        held_for = time.monotonic() - started
+
+    assert joined["admitted"] is False
+    assert joined["eta_seconds"] > door.SHORT_WAIT_SECONDS
+    assert far["admitted"] is False
+    assert "pass" not in far
+    assert far_answered_in < 0.5
+    assert faster.status_code == 200
+    assert near["admitted"] is True  # without the door: "look again in 3 s"
+    assert "pass" in near
+    assert 1.0 < held_for < 6.0
+
+
 @pytest.mark.parametrize(
     ("raw", "field"),
     [(b'{"email": "not an address"}', "email"), (b"{", "body"), (b'{"email": 1}', "email")],

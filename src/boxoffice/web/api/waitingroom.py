@@ -52,11 +52,9 @@ async def join(event_id: str, request: Request) -> JSONResponse:
 @router.get("")
 async def place(event_id: str, request: Request) -> JSONResponse:
     svc = services_of(request)
-    room = _room(svc)
-    async with room.doors:
-        answer = await service.status(
-            room, event_id=event_id, place_token=bearer_token(request), engine=svc.engine
-        )
+    answer = await door.poll(
+        _room(svc), svc.engine, event_id=event_id, place_token=bearer_token(request)
+    )
     return JSONResponse(answer, headers={"Cache-Control": "no-store"})
 
 
