@@ -16,6 +16,7 @@ import redis.asyncio as aioredis
 from boxoffice.waitingroom import door
 from boxoffice.waitingroom.service import FRONTIER_FRESH_SECONDS
 from boxoffice.waitingroom.store import RedisQueue
+from tests.integration.pages.conftest import post_form, sign_in
 from tests.integration.waitingroom.conftest import AppClient
 from tests.support.builders import new_event, new_partner, ticket_type
 from tests.support.buying import order_body, tokenise
@@ -647,3 +648,25 @@ async def test_only_the_events_partner_watches_or_paces_its_queue(app_client: Ap
     assert (unqueued.status_code, unqueued_rate.status_code) == (409, 409)
     assert unqueued.json()["code"] == unqueued_rate.json()["code"] == "no_waiting_room"
     assert unchanged["admission_rate"] == 1.0
+
+
+async def test_with_redis_down_the_partner_is_told_the_queue_is_unreachable(
+    app_client: AppClient,
+) -> None:
+    async with app_client(admission_rate=5.0) as healthy:
+        event, partner = await queued_event(healthy)
+    async with app_client(redis_url="redis://127.0.0.1:6399/0") as redis_down:
+        stats = await redis_down.get(
+            f"/api/v1/events/{event['id']}/queue/stats", headers=partner["headers"]
+        )
+        await sign_in(redis_down, partner["api_key"])
+        console = f"/console/events/{event['id']}"
+        live = await redis_down.get(f"{console}/live", headers={"Accept-Language": "en"})
+        paced = await post_form(redis_down, console, f"{console}/queue/rate", {"per_second": "9"})
+
+    assert stats.status_code == 503
+    assert stats.json()["code"] == "waiting_room_unavailable"
+    assert "The waiting room cannot be reached" in live.text
+    assert 'data-figure="waiting"' not in live.text  # never an empty line instead
+    assert paced.status_code == 503
+    assert 'id="per-second-error"' in paced.text
