@@ -171,3 +171,27 @@ def test_while_the_door_holds_the_join_the_page_says_so_and_takes_one_click(
     page.wait_for_selector("#admitted:not([hidden])", timeout=10_000)
     assert queue_polls(served) == []  # the join itself carried the pass
     page.close()
+
+
+def test_a_portuguese_reader_waits_in_portuguese(browser: Any, served: ServedApp) -> None:
+    """The storefront speaks the reader's language, and so does its waiting room: the page and
+    every line its script writes (places, people ahead, the wait, the pass)."""
+    event, auth = queued_event(served.url, per_second=0.001, waiting=1)
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="pt-BR")
+    page = context.new_page()
+    page.goto(f"{served.url}/queue/{event['id']}")
+    page.get_by_label("Seu e-mail").fill("ana@example.com")
+    page.get_by_role("button", name="Pegar meu lugar").click()
+
+    page.wait_for_selector("#position:not(:empty)")
+    assert page.locator("#ahead").inner_text() == "1 pessoa na sua frente"
+    assert page.locator("#eta").inner_text().startswith("faltam cerca de ")
+    httpx.put(
+        f"{served.url}/api/v1/events/{event['id']}/queue/rate",
+        headers=auth,
+        json={"per_second": 100},
+    ).raise_for_status()
+    page.wait_for_selector("#admitted:not([hidden])", timeout=20_000)
+    assert page.locator("#pass-expiry").inner_text().startswith("Seu passe vale até ")
+    assert page.get_by_role("link", name="Comprar ingressos").is_visible()
+    context.close()

@@ -180,3 +180,22 @@ async def test_a_bug_behind_a_page_is_a_page_not_a_trace(
     assert page.status_code == 500
     assert 'data-problem="internal_error"' in page.text
     assert "fell over" not in page.text
+
+
+async def test_the_waiting_room_page_speaks_the_readers_language_under_the_sites_policy(
+    client: httpx.AsyncClient, partner: dict[str, Any]
+) -> None:
+    queued = await new_event(client, partner, waiting_room=True)
+
+    portuguese = await client.get(f"/queue/{queued['id']}", headers={"Accept-Language": "pt-BR"})
+    english = await client.get(f"/queue/{queued['id']}", headers={"Accept-Language": "en"})
+
+    assert portuguese.status_code == english.status_code == 200
+    assert "Pegar meu lugar" in portuguese.text
+    assert 'data-ahead-one="{n} pessoa na sua frente"' in portuguese.text
+    assert 'data-ahead-other="{n} pessoas na sua frente"' in portuguese.text
+    assert "Take my place" in english.text
+    assert 'data-ahead-other="{n} people ahead of you"' in english.text
+    policy = portuguese.headers["content-security-policy"]
+    assert "script-src 'self'" in policy
+    assert "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]
