@@ -41,7 +41,7 @@ from sqlalchemy.engine import make_url
 
 from boxoffice.mail.outbox import ticket_email_row
 from boxoffice.sales.inventory import Allocation
-from boxoffice.sales.rules import HoldPlan
+from boxoffice.sales.rules import HoldPlan, OrderStatus
 from boxoffice.tickets.issuance import NewTicket
 
 UNIQUE_VIOLATION = "23505"
@@ -54,14 +54,15 @@ HOLD = (
 )
 
 # The one transition out of `pending` that this path takes (settlement._SETTLE is the general
-# one): the first recorded answer is kept, as a retry must replay it.
+# one): the first recorded answer is kept, as a retry must replay it. The status it leaves is
+# a parameter ($14, 'pending'), not a literal, for the plan's sake: see `GENERIC_PLANS`.
 CONFIRM = """
 WITH won AS (
     UPDATE orders
        SET status = 'paid', gateway_intent_id = $2, decline_code = NULL,
            updated_at = $3, response_status = coalesce(response_status, $4),
            response_body = CASE WHEN response_status IS NULL THEN $5 ELSE response_body END
-     WHERE id = $1 AND status = 'pending'
+     WHERE id = $1 AND status = $14
  RETURNING id, event_id
 ), issued AS (
     INSERT INTO tickets (id, order_id, event_id, ticket_type_id, serial, code, holder_name,
@@ -75,6 +76,18 @@ WITH won AS (
 )
 SELECT count(*) FROM won
 """
+
+
+# Every statement of this path finds its rows by primary key, and must keep doing so on a
+# database that has never been analysed (a new deployment's first sale: autovacuum's first
+# ANALYZE comes a minute or more after the orders start). On an empty `orders` table the
+# planner preferred the reconciler's partial index of pending orders for the confirmation
+# (`WHERE id = $1 AND status = 'pending'` implies the index's predicate), and each prepared
+# confirmation then read every pending order to find its own: measured in the flash-sale
+# benchmark, 91 index entries and 85 heap rows per confirmation (docs/benchmarks.md).
+# A generic plan cannot prove that a parameter equals 'pending', so with generic plans
+# forced (no custom plan, whose literal could) only the primary key is left to use.
+GENERIC_PLANS = {"plan_cache_mode": "force_generic_plan"}
 
 
 class DuplicateKey(Exception):
@@ -108,6 +121,7 @@ class PostgresHotPath:
                     server_settings={
                         "lock_timeout": str(self._lock_timeout_ms),
                         "application_name": "boxoffice-purchase",
+                        **GENERIC_PLANS,
                     },
                 )
         return self._pool
@@ -197,6 +211,7 @@ class PostgresHotPath:
                 mail["id"],
                 mail["kind"],
                 mail["dedupe_key"],
+                OrderStatus.PENDING,
             )
         return bool(won)
 
