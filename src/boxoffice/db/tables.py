@@ -217,7 +217,14 @@ outbox = Table(
     Column("sent_at", UtcDateTime(), nullable=True),
     Column("failed_at", UtcDateTime(), nullable=True),
     Column("last_error", String(500), nullable=True),
-    Index("ix_outbox_sent_at_next_attempt_at", "sent_at", "next_attempt_at"),
+    # The mail worker's "due rows, oldest first": only unsent, unfailed rows are in it, in the
+    # order the worker takes them (migration 0006).
+    Index(
+        "ix_outbox_due",
+        "next_attempt_at",
+        postgresql_where=text("sent_at IS NULL AND failed_at IS NULL"),
+        sqlite_where=text("sent_at IS NULL AND failed_at IS NULL"),
+    ),
 )
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import Select, and_, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -73,7 +73,7 @@ def _row(*, order_id: str, dedupe_key: str, now: datetime) -> dict[str, Any]:
     }
 
 
-def _claimable(now: datetime) -> list[ColumnElement[bool]]:
+def _claimable(now: Any) -> list[ColumnElement[bool]]:
     return [
         x.sent_at.is_(None),
         x.failed_at.is_(None),
@@ -82,19 +82,22 @@ def _claimable(now: datetime) -> list[ColumnElement[bool]]:
     ]
 
 
+# The oldest due rows, through the partial index of unsent, unfailed ones (`ix_outbox_due`,
+# migration 0006), read in order and stopped after `limit`: never the whole backlog.
+DUE_MAIL: Select[Any] = (
+    select(x.id, x.kind, x.order_id, x.attempts, x.dedupe_key)
+    .where(*_claimable(bindparam("now")))
+    .order_by(x.next_attempt_at)
+    .limit(bindparam("limit"))
+)
+
+
 async def claim_due(
     engine: AsyncEngine, *, owner: str, now: datetime, lease: timedelta, limit: int
 ) -> list[Claimed]:
     """Take up to `limit` rows that are due and not leased; each is ours alone until sent."""
     async with engine.connect() as conn:
-        candidates = (
-            await conn.execute(
-                select(x.id, x.kind, x.order_id, x.attempts, x.dedupe_key)
-                .where(*_claimable(now))
-                .order_by(x.next_attempt_at)
-                .limit(limit)
-            )
-        ).all()
+        candidates = (await conn.execute(DUE_MAIL, {"now": now, "limit": limit})).all()
     claimed: list[Claimed] = []
     if not candidates:
         return claimed
