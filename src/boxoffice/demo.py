@@ -46,6 +46,21 @@ def _demo_events(now: datetime) -> list[NewEvent]:
                 ],
             }
         ),
+        # A flash sale behind the waiting room: its page sends buyers to the queue first, and
+        # the partner console shows the line and its pace (docs/waitingroom.md).
+        NewEvent.model_validate(
+            {
+                "name": "Big Act — Stadium Tour",
+                "venue": "Estádio do Morumbis",
+                "starts_at": (now + 90 * day).isoformat(),
+                "per_buyer_limit": 4,
+                "waiting_room": True,
+                "ticket_types": [
+                    {"name": "Pista", "price": 45000, "currency": "BRL", "capacity": 50000},
+                    {"name": "Cadeira", "price": 30000, "currency": "BRL", "capacity": 15000},
+                ],
+            }
+        ),
     ]
 
 
