@@ -16,6 +16,8 @@ from tests.integration.tickets.conftest import paid_order, verify_payload
 from tests.support.builders import new_event, new_partner
 from tests.support.sandbox import Sandbox
 
+EN = {"Accept-Language": "en"}
+
 
 class Scripts(HTMLParser):
     """Collects <script> tags, to check that none is inline (CSP without 'unsafe-inline')."""
@@ -45,7 +47,7 @@ async def test_the_page_shows_event_holder_code_and_an_accessible_qr(
     order = await paid_order(client, event, sandbox)
     ticket = order["tickets"][0]
 
-    page = await client.get(ticket["url"])
+    page = await client.get(ticket["url"], headers=EN)
 
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")
@@ -105,7 +107,7 @@ async def test_a_cancelled_ticket_shows_no_qr(
     order = await paid_order(client, event, sandbox)
     await client.post(f"/api/v1/orders/{order['id']}/refund", headers=partner["headers"])
 
-    page = await client.get(order["tickets"][0]["url"])
+    page = await client.get(order["tickets"][0]["url"], headers=EN)
 
     assert "Cancelled" in page.text
     assert "<svg" not in page.text
@@ -116,7 +118,7 @@ async def test_the_service_worker_manifest_and_wallet_are_served(
 ) -> None:
     worker = await client.get("/t/sw.js")
     manifest = await client.get("/t/manifest.webmanifest")
-    wallet = await client.get("/t/")
+    wallet = await client.get("/t/", headers=EN)
     style = await client.get("/t/static/ticket.css")
 
     assert worker.headers["content-type"].startswith("text/javascript")
@@ -186,3 +188,26 @@ async def test_the_pdf_needs_the_token_or_the_owning_partner(
     assert (await client.get(path, headers=stranger["headers"])).status_code == 404
     assert (await client.get(path, headers=partner["headers"])).status_code == 200
     assert (await client.get("/api/v1/orders/ord_nope/tickets.pdf")).status_code == 404
+
+
+async def test_the_page_speaks_the_readers_language_and_tells_the_time_where_the_event_is(
+    client: httpx.AsyncClient, partner: dict[str, Any], sandbox: Sandbox
+) -> None:
+    event = await new_event(
+        client, partner, starts_at="2031-01-15T23:00:00+00:00", name="Noite de Estreia"
+    )
+    url = (await paid_order(client, event, sandbox))["tickets"][0]["url"]
+
+    portuguese = await client.get(url, headers={"Accept-Language": "pt-BR"})
+    english = await client.get(url, headers=EN)
+    revalidated = await client.get(url, headers={**EN, "If-None-Match": portuguese.headers["etag"]})
+
+    assert '<html lang="pt-BR">' in portuguese.text
+    assert "Válido" in portuguese.text
+    assert "Mostre este código na entrada." in portuguese.text
+    assert "qua., 15 de jan. de 2031 · 20:00" in portuguese.text  # São Paulo, not UTC
+    assert "Valid" in english.text
+    assert "Wed, Jan 15, 2031 · 8:00\u202fPM" in english.text
+    assert "UTC" not in english.text
+    assert portuguese.headers["etag"] != english.headers["etag"]
+    assert revalidated.status_code == 200  # a page kept in Portuguese is not reused in English

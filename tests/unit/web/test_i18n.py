@@ -42,16 +42,12 @@ def test_times_are_shown_in_the_display_zone() -> None:
 
 
 def _extracted() -> set[str | tuple[str, str]]:
-    method_map = [
-        ("**.py", "python"),
-        *[
-            (f"templates/{area}/**.html", "jinja2")
-            for area in ("site", "shop", "console", "support")
-        ],
-    ]
+    # The areas' templates, and at the top the ticket page's, its wallet's and their layout.
+    patterns = [f"templates/{area}/**.html" for area in ("site", "shop", "console", "support")]
+    patterns.append("templates/*.html")
+    method_map = [("**.py", "python"), *[(pattern, "jinja2") for pattern in patterns]]
     options = {
-        f"templates/{area}/**.html": {"extensions": "jinja2.ext.i18n", "trim_blocks": "True"}
-        for area in ("site", "shop", "console", "support")
+        pattern: {"extensions": "jinja2.ext.i18n", "trim_blocks": "True"} for pattern in patterns
     }
     keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
     found: set[str | tuple[str, str]] = set()

@@ -36,6 +36,11 @@ LOCALES = {"en": ("en", "English"), "pt_BR": ("pt-BR", "Português")}
 COOKIE = "bx_lang"
 
 
+def N_(message: str) -> str:
+    """Mark a message for extraction; it is translated where it is shown (gettext's way)."""
+    return message
+
+
 def normalise(tag: str | None) -> str | None:
     """A supported locale id for a tag such as ``pt-br``, ``pt``, ``en-US``; None otherwise."""
     if not tag:

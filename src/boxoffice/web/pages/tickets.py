@@ -20,14 +20,15 @@ from pathlib import Path
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
-from jinja2 import Environment, PackageLoader, select_autoescape
 
 from boxoffice.errors import BoxofficeError
-from boxoffice.tickets import pdf, rotating
+from boxoffice.tickets import rotating
 from boxoffice.tickets.presentation import Shown, TicketsContext, open_ticket, show
 from boxoffice.web.api.deps import bearer_token
 from boxoffice.web.pages import qrcodes
 from boxoffice.web.pages.caching import conditional
+from boxoffice.web.pages.i18n import N_
+from boxoffice.web.pages.rendering import View, environment, view_of
 
 STATIC = Path(__file__).parent / "static"
 STATIC_URL = "/t/static"
@@ -42,18 +43,17 @@ PAGE_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",
 }
-STATUS_TEXT = {"valid": "Valid", "used": "Used", "cancelled": "Cancelled"}
+STATUS_TEXT = {"valid": N_("Valid"), "used": N_("Used"), "cancelled": N_("Cancelled")}
 PROBLEM_TEXT = {
-    401: ("Open it from your e-mail", "This ticket exists. Open it with the link in your e-mail."),
-    404: ("Ticket not found", "No ticket has this code."),
-    422: ("Check the code", ""),
+    401: (
+        N_("Open it from your e-mail"),
+        N_("This ticket exists. Open it with the link in your e-mail."),
+    ),
+    404: (N_("Ticket not found"), N_("No ticket has this code.")),
+    422: (N_("Check the code"), ""),
 }
 
 router = APIRouter(include_in_schema=False)
-_templates = Environment(
-    loader=PackageLoader("boxoffice.web.pages", "templates"),
-    autoescape=select_autoescape(default=True, default_for_string=True),
-)
 
 
 def static_files() -> StaticFiles:
@@ -83,8 +83,9 @@ async def manifest() -> Response:
 
 
 @router.get("/t/", response_class=HTMLResponse)
-async def wallet() -> HTMLResponse:
-    html = _templates.get_template("wallet.html").render()
+async def wallet(request: Request) -> HTMLResponse:
+    view = view_of(request)
+    html = environment(view.locale).get_template("wallet.html").render(view=view)
     return HTMLResponse(html, headers={**PAGE_HEADERS, "Cache-Control": "no-cache"})
 
 
@@ -92,39 +93,59 @@ async def wallet() -> HTMLResponse:
 async def ticket_page(code: str, request: Request) -> Response:
     ctx: TicketsContext = request.app.state.tickets
     token = request.query_params.get("token") or bearer_token(request)
+    view = view_of(request)
     try:
         shown = await show(ctx, await open_ticket(ctx, code_text=code, token=token))
     except BoxofficeError as error:
-        return _problem_page(error)
+        return _problem_page(view, error)
+    # No `Vary`: the service worker finds the page offline by its URL alone (the Cache API
+    # honours Vary). The validator names the language, so a page kept in one language is
+    # revalidated, not reused, when the reader's language changes.
     response = conditional(
-        request, shown.etag("page"), lambda: HTMLResponse(render_ticket(shown)), vary=None
+        request,
+        shown.etag(f"page:{view.locale}"),
+        lambda: HTMLResponse(render_ticket(shown, view)),
+        vary=None,
     )
     response.headers.update(PAGE_HEADERS)
     return response
 
 
-def render_ticket(shown: Shown) -> str:
+def render_ticket(shown: Shown, view: View) -> str:
+    """The ticket in the reader's language, its time in the site's display zone."""
     t = shown.ticket
     secret = shown.rotation_secret
-    return _templates.get_template("ticket.html").render(
-        t=t,
-        when=pdf.when(t.starts_at),
-        status_text=STATUS_TEXT.get(t.status, t.status.title()),
-        show_qr=t.status != "cancelled",
-        svg=qrcodes.inline_svg(shown.payload, label=f"QR code of ticket {t.display_code}"),
-        payload=shown.payload,
-        rotating=secret is not None,
-        signed=shown.signed,
-        secret=base64.urlsafe_b64encode(secret).decode().rstrip("=") if secret else "",
-        step=rotating.STEP_SECONDS,
-        digits=rotating.DIGITS,
+    label = view.gettext("QR code of ticket %(code)s", code=t.display_code)
+    return (
+        environment(view.locale)
+        .get_template("ticket.html")
+        .render(
+            view=view,
+            t=t,
+            when=view.fmt.when(t.starts_at),
+            status_text=view.gettext(STATUS_TEXT.get(t.status, t.status.title())),
+            show_qr=t.status != "cancelled",
+            svg=qrcodes.inline_svg(shown.payload, label=label),
+            payload=shown.payload,
+            rotating=secret is not None,
+            signed=shown.signed,
+            secret=base64.urlsafe_b64encode(secret).decode().rstrip("=") if secret else "",
+            step=rotating.STEP_SECONDS,
+            digits=rotating.DIGITS,
+        )
     )
 
 
-def _problem_page(error: BoxofficeError) -> HTMLResponse:
-    title, message = PROBLEM_TEXT.get(error.status, ("Something went wrong", error.detail))
-    html = _templates.get_template("problem.html").render(
-        title=title, message=message or error.detail
+def _problem_page(view: View, error: BoxofficeError) -> HTMLResponse:
+    title, message = PROBLEM_TEXT.get(error.status, (N_("Something went wrong"), ""))
+    html = (
+        environment(view.locale)
+        .get_template("problem.html")
+        .render(
+            view=view,
+            title=view.gettext(title),
+            message=view.gettext(message) if message else error.detail,
+        )
     )
     headers = {**PAGE_HEADERS, "Cache-Control": "no-store"}
     return HTMLResponse(html, status_code=error.status, headers=headers)

@@ -20,15 +20,10 @@ from pydantic import ValidationError
 
 from boxoffice.catalog.commands import NewEvent
 from boxoffice.money import minor_unit_digits
-from boxoffice.web.pages.i18n import Formats
+from boxoffice.web.pages.i18n import N_, Formats
 
 CURRENCIES = ("BRL", "USD", "EUR", "ARS", "CLP", "MXN", "GBP")
 ROWS_SHOWN = 2  # blank ticket type rows on a new form
-
-
-def N_(message: str) -> str:
-    """Mark a message for extraction; the template translates it (gettext's convention)."""
-    return message
 
 
 REQUIRED = N_("Required.")

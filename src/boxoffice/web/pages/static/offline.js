@@ -1,6 +1,7 @@
 /* Register the ticket service worker and keep the ticket open on this page for offline use.
  * The first visit is not yet controlled by the worker, so the page stores itself in the
- * worker's ticket cache; later visits are cached by the worker as they pass through. */
+ * worker's ticket cache; later visits are cached by the worker as they pass through. What it
+ * says comes from the page (its data attributes), in the reader's language. */
 (function () {
   'use strict';
   var TICKETS = 'bx-tickets-v1';
@@ -21,10 +22,10 @@
     })
     .then(function () {
       root.dataset.offline = 'ready';
-      if (isTicket) { say('Saved on this device: this ticket opens without signal.'); }
+      if (isTicket) { say(status && status.dataset.saved); }
     })
     .catch(function () {
       root.dataset.offline = navigator.onLine ? 'failed' : 'copy';
-      if (!navigator.onLine) { say('No signal: showing the copy saved on this device.'); }
+      if (!navigator.onLine) { say(status && status.dataset.noSignal); }
     });
 }());

@@ -28,7 +28,7 @@
       list.appendChild(item);
     });
     if (list.children.length && empty) {
-      empty.textContent = 'Tickets kept on this device (they open without signal):';
+      empty.textContent = empty.dataset.kept;
     }
   });
 }());
