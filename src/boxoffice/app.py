@@ -123,6 +123,7 @@ def create_app(
             root_secret=settings.resolved_secret_key,
             access_token=sales.access_token,
             clock=sales.clock,
+            display_zone=settings.display_timezone,
         )
         app.state.mail = mail_worker.build_mail(settings, app.state.tickets)
         # ---

@@ -57,7 +57,7 @@ async def ticket_email(
         "buyer_name": order.buyer_name,
         "event_name": first.event_name,
         "venue": first.venue,
-        "starts_at": pdf.when(first.starts_at),
+        "starts_at": pdf.when(first.starts_at, ctx.display_zone),
         "order_id": order_id,
         "resend": resend,
         "tickets": [
@@ -83,6 +83,9 @@ async def ticket_email(
         _templates.get_template("tickets.html.j2").render(values), subtype="html"
     )
     message.add_attachment(
-        pdf.render_tickets(shown), maintype="application", subtype="pdf", filename="tickets.pdf"
+        pdf.render_tickets(shown, zone=ctx.display_zone),
+        maintype="application",
+        subtype="pdf",
+        filename="tickets.pdf",
     )
     return message

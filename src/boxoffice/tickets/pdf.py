@@ -12,6 +12,7 @@ import io
 import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import segno
 from fpdf import FPDF
@@ -38,8 +39,12 @@ def latin1(text: str) -> str:
     return "".join(out)
 
 
-def when(moment: datetime) -> str:
-    return moment.strftime("%d %b %Y, %H:%M UTC")
+def when(moment: datetime, zone: ZoneInfo) -> str:
+    """The event's time where it happens (the display zone), named: "15 Jan 2031, 20:00
+    (Sao Paulo time)". UTC told a buyer in São Paulo that a 20:00 show began at 23:00."""
+    local = moment.astimezone(zone)
+    place = "UTC" if zone.key == "UTC" else f"{zone.key.rsplit('/', 1)[-1].replace('_', ' ')} time"
+    return f"{local:%d %b %Y, %H:%M} ({place})"
 
 
 def qr_svg(payload: str) -> bytes:
@@ -65,8 +70,8 @@ def _instead_of_qr(pdf: FPDF, *, top: float, width: float, cancelled: bool) -> N
     pdf.multi_cell(width, 9, text, align="C")
 
 
-def render_tickets(shown: Sequence[Shown]) -> bytes:
-    """The order's tickets as a PDF, one page each, in the order given."""
+def render_tickets(shown: Sequence[Shown], *, zone: ZoneInfo) -> bytes:
+    """The order's tickets as a PDF, one page each, in the order given; times in `zone`."""
     pdf = FPDF(format="A4", unit="mm")
     pdf.set_title("Tickets")
     pdf.set_creator("Boxoffice")
@@ -78,7 +83,7 @@ def render_tickets(shown: Sequence[Shown]) -> bytes:
         pdf.set_font("helvetica", "B", 22)
         pdf.multi_cell(width, 10, latin1(ticket.event_name), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.set_font("helvetica", "", 13)
-        line = f"{ticket.venue}  |  {when(ticket.starts_at)}"
+        line = f"{ticket.venue}  |  {when(ticket.starts_at, zone)}"
         pdf.multi_cell(width, 7, latin1(line), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         top = pdf.get_y() + 6
         left = (pdf.w - QR_SIZE_MM) / 2

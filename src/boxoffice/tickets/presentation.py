@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -46,6 +47,8 @@ class TicketsContext:
     access_token: Callable[[str], str]  # order id -> the order's bearer token
     root_secret: bytes
     clock: Callable[[], datetime]
+    # Where the PDF and the e-mail tell the event's time (the pages' display zone), not UTC.
+    display_zone: ZoneInfo
 
     def rotation_secret(self, event_id: str, code: str) -> bytes:
         """A ticket's rotating-QR secret: recomputed from the root secret, never stored."""
@@ -215,6 +218,7 @@ def build_tickets(
     root_secret: bytes,
     access_token: Callable[[str], str],
     clock: Callable[[], datetime],
+    display_zone: str = "UTC",
 ) -> TicketsContext:
     """The composition root's one call: keys and tokens from the same root secret as sales."""
     return TicketsContext(
@@ -223,4 +227,5 @@ def build_tickets(
         access_token=access_token,
         root_secret=root_secret,
         clock=clock,
+        display_zone=ZoneInfo(display_zone),
     )

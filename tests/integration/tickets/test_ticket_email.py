@@ -128,6 +128,7 @@ async def test_the_worker_mails_the_tickets_with_links_and_the_pdf(
     assert text is not None
     for ticket in order["tickets"]:
         assert f"https://t.test{ticket['url']}" in text.get_content()
+    assert "(Sao Paulo time)" in text.get_content()  # the display zone's, not UTC
     (attachment,) = list(message.iter_attachments())
     assert attachment.get_filename() == "tickets.pdf"
     assert attachment.get_content().startswith(b"%PDF")

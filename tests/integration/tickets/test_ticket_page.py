@@ -190,13 +190,17 @@ async def test_the_pdf_needs_the_token_or_the_owning_partner(
     assert (await client.get("/api/v1/orders/ord_nope/tickets.pdf")).status_code == 404
 
 
-async def test_the_page_speaks_the_readers_language_and_tells_the_time_where_the_event_is(
+async def test_the_page_speaks_the_readers_language_and_it_and_the_pdf_tell_local_time(
     client: httpx.AsyncClient, partner: dict[str, Any], sandbox: Sandbox
 ) -> None:
     event = await new_event(
         client, partner, starts_at="2031-01-15T23:00:00+00:00", name="Noite de Estreia"
     )
-    url = (await paid_order(client, event, sandbox))["tickets"][0]["url"]
+    order = await paid_order(client, event, sandbox)
+    url = order["tickets"][0]["url"]
+    pdf = await client.get(
+        f"/api/v1/orders/{order['id']}/tickets.pdf", params={"token": order["access_token"]}
+    )
 
     portuguese = await client.get(url, headers={"Accept-Language": "pt-BR"})
     english = await client.get(url, headers=EN)
@@ -211,3 +215,5 @@ async def test_the_page_speaks_the_readers_language_and_tells_the_time_where_the
     assert "UTC" not in english.text
     assert portuguese.headers["etag"] != english.headers["etag"]
     assert revalidated.status_code == 200  # a page kept in Portuguese is not reused in English
+    pdf_text = PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
+    assert "15 Jan 2031, 20:00 (Sao Paulo time)" in pdf_text  # the PDF too (in English)

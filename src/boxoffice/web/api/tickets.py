@@ -83,7 +83,7 @@ async def order_tickets_pdf(order_id: str, request: Request) -> Response:
     tickets = await open_order_tickets(ctx, order_id=order_id, token=credentials(request))
     shown = [await show(ctx, ticket) for ticket in tickets]
     return Response(
-        pdf.render_tickets(shown),
+        pdf.render_tickets(shown, zone=ctx.display_zone),
         media_type="application/pdf",
         headers={
             "Content-Disposition": f'inline; filename="tickets-{order_id}.pdf"',
