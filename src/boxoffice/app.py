@@ -124,6 +124,7 @@ def create_app(
             access_token=sales.access_token,
             clock=sales.clock,
             display_zone=settings.display_timezone,
+            default_locale=settings.default_locale,
         )
         app.state.mail = mail_worker.build_mail(settings, app.state.tickets)
         # ---

@@ -34,20 +34,30 @@ def order_body(
     quantity: int = 1,
     email: str | None = None,
     type_index: int = 0,
+    locale: str | None = None,
 ) -> dict[str, Any]:
+    buyer = {"email": email or f"buyer-{uuid.uuid4().hex[:8]}@example.com", "name": "Ana"}
+    if locale is not None:
+        buyer["locale"] = locale
     return {
         "event_id": event["id"],
         "items": [
             {"ticket_type_id": event["ticket_types"][type_index]["id"], "quantity": quantity}
         ],
-        "buyer": {"email": email or f"buyer-{uuid.uuid4().hex[:8]}@example.com", "name": "Ana"},
+        "buyer": buyer,
         "payment_method": payment_method,
     }
 
 
 async def buy(
-    client: httpx.AsyncClient, body: dict[str, Any], key: str | None = None
+    client: httpx.AsyncClient,
+    body: dict[str, Any],
+    key: str | None = None,
+    *,
+    headers: dict[str, str] | None = None,
 ) -> httpx.Response:
     return await client.post(
-        "/api/v1/orders", json=body, headers={"Idempotency-Key": key or uuid.uuid4().hex}
+        "/api/v1/orders",
+        json=body,
+        headers={"Idempotency-Key": key or uuid.uuid4().hex, **(headers or {})},
     )

@@ -133,6 +133,10 @@ orders = Table(
     Column("refund_id", String(255), nullable=True),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
+    # The buyer's language (a supported locale id such as pt_BR), chosen at checkout: the
+    # tickets e-mail and PDF speak it, however late they are sent. NULL on orders placed
+    # before it was recorded: the site's default language.
+    Column("locale", String(16), nullable=True),
     UniqueConstraint("buyer_email", "idempotency_key", name="uq_orders_buyer_idempotency_key"),
     # The reconciler's "pending orders older than the cutoff": only orders in flight are in it
     # (migration 0005 on why the purchase path keeps its indexes few).

@@ -21,9 +21,16 @@ class Item(Strict):
     quantity: Annotated[int, Field(ge=1, le=MAX_TICKETS_PER_LINE, strict=True)]
 
 
+# A language tag (BCP 47's shape: "pt-BR", "en", "pt_BR"); one the site does not speak falls
+# back to the request's language, then the site's default. Not a free-text field.
+LANGUAGE_TAG_PATTERN = r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8}){0,4}$"
+
+
 class Buyer(Strict):
     email: EmailAddress
     name: Annotated[str, Field(min_length=1, max_length=200)]
+    # The language the tickets e-mail and PDF are written in.
+    locale: Annotated[str | None, Field(max_length=35, pattern=LANGUAGE_TAG_PATTERN)] = None
 
 
 class PlaceOrder(Strict):

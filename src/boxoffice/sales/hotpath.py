@@ -50,7 +50,7 @@ NO_SINGLE_BUCKET = "BX002"  # a later line found no bucket: rolled back, the gen
 
 HOLD = (
     "SELECT boxoffice_hold($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
-    "$12::text[], $13::integer[], $14::bigint[], $15::integer[])"
+    "$12::text[], $13::integer[], $14::bigint[], $15::integer[], $16)"
 )
 
 # The one transition out of `pending` that this path takes (settlement._SETTLE is the general
@@ -166,6 +166,7 @@ class PostgresHotPath:
                     [q for _, q in plan.lines],
                     [plan.unit_prices[tt] for tt, _ in plan.lines],
                     first_buckets,
+                    plan.locale,
                 )
         except asyncpg.PostgresError as error:
             if error.sqlstate == UNIQUE_VIOLATION:

@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import bindparam, select
 from sqlalchemy import exc as sa_exc
 
+from boxoffice import i18n
 from boxoffice.db.tables import events, order_items, orders, ticket_types
 from boxoffice.errors import (
     BoxofficeError,
@@ -89,15 +90,24 @@ class Purchase:
     idempotency_key: str
     fingerprint: str
     admission_pass: str | None = None  # the waiting room's pass, for queued events
+    locale: str | None = None  # the buyer's language (a supported locale id), for the e-mail
 
     @classmethod
     def of(
-        cls, command: PlaceOrder, idempotency_key: str, admission_pass: str | None = None
+        cls,
+        command: PlaceOrder,
+        idempotency_key: str,
+        admission_pass: str | None = None,
+        *,
+        locale: str | None = None,
     ) -> Purchase:
+        """`locale` is the language the request was made in (the storefront's page), used
+        when the body names none the site speaks."""
         buyer = normalise_email(str(command.buyer.email))
-        body = command.model_dump(mode="json")
+        body = command.model_dump(mode="json", exclude_none=True)
         body["buyer"]["email"] = buyer
-        return cls(command, buyer, idempotency_key, fingerprint_of(body), admission_pass)
+        chosen = i18n.normalise(command.buyer.locale) or locale
+        return cls(command, buyer, idempotency_key, fingerprint_of(body), admission_pass, chosen)
 
 
 class _KeyTaken(Exception):
@@ -202,6 +212,7 @@ async def _plan(ctx: SalesContext, purchase: Purchase, order_id: str) -> HoldPla
         fingerprint=purchase.fingerprint,
         limit=limit,
         now=ctx.clock(),
+        locale=purchase.locale,
     )
     if (reason := window.refusal(plan.now)) is not None:
         raise _Refused(NotOnSale(reason))
@@ -232,6 +243,7 @@ async def _hold_in_transaction(ctx: SalesContext, plan: HoldPlan) -> PendingOrde
                     "request_fingerprint": plan.fingerprint,
                     "created_at": plan.now,
                     "updated_at": plan.now,
+                    "locale": plan.locale,
                 },
             )
         except sa_exc.IntegrityError as duplicate:
@@ -358,6 +370,7 @@ async def _record_refusal(
                     "response_body": answer.dump(),
                     "created_at": now,
                     "updated_at": now,
+                    "locale": purchase.locale,
                 },
             )
 

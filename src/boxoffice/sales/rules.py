@@ -91,6 +91,7 @@ class HoldPlan:
     fingerprint: str
     limit: int | None  # tickets per buyer for the event, if it has a limit
     now: datetime
+    locale: str | None = None  # the buyer's language, for the tickets e-mail and PDF
 
     @property
     def quantity(self) -> int:

@@ -1,5 +1,8 @@
 """Printable tickets: one A4 page per ticket, with a vector QR code, the short code and the event.
 
+Written in the language asked for (the order's, for the e-mail; the reader's, for a download),
+with the event's time in the display zone, its zone named.
+
 The QR is drawn as vector paths (segno's SVG placed by fpdf2), so it stays sharp on any
 printer and at any zoom. The text uses the PDF core font Helvetica, which needs no font file
 and covers Latin-1 (every accent of Portuguese or Spanish); characters outside it are
@@ -10,14 +13,14 @@ from __future__ import annotations
 
 import io
 import unicodedata
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Callable, Sequence
 from zoneinfo import ZoneInfo
 
 import segno
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
+from boxoffice import i18n
 from boxoffice.tickets.presentation import Shown
 
 _PUNCTUATION = str.maketrans(
@@ -39,14 +42,6 @@ def latin1(text: str) -> str:
     return "".join(out)
 
 
-def when(moment: datetime, zone: ZoneInfo) -> str:
-    """The event's time where it happens (the display zone), named: "15 Jan 2031, 20:00
-    (Sao Paulo time)". UTC told a buyer in São Paulo that a 20:00 show began at 23:00."""
-    local = moment.astimezone(zone)
-    place = "UTC" if zone.key == "UTC" else f"{zone.key.rsplit('/', 1)[-1].replace('_', ' ')} time"
-    return f"{local:%d %b %Y, %H:%M} ({place})"
-
-
 def qr_svg(payload: str) -> bytes:
     """The QR as a standalone SVG with a viewBox and no fixed size (the caller scales it)."""
     buffer = io.BytesIO()
@@ -55,25 +50,31 @@ def qr_svg(payload: str) -> bytes:
     return buffer.getvalue()
 
 
-def _instead_of_qr(pdf: FPDF, *, top: float, width: float, cancelled: bool) -> None:
+def _instead_of_qr(
+    pdf: FPDF, gettext: Callable[[str], str], *, top: float, width: float, cancelled: bool
+) -> None:
     """A cancelled ticket has no code to show; a rotating one cannot be printed (by design)."""
     pdf.set_xy(pdf.l_margin, top + QR_SIZE_MM / 2 - 20)
     if cancelled:
         pdf.set_font("helvetica", "B", 28)
-        pdf.cell(width, 20, "CANCELLED", align="C")
+        pdf.cell(width, 20, latin1(gettext("CANCELLED")), align="C")
         return
     pdf.set_font("helvetica", "B", 16)
-    text = (
+    text = gettext(
         "This event uses a live QR code that changes every 30 seconds, so it cannot be "
         "printed. Open the ticket on your phone at the gate, or give the code below."
     )
-    pdf.multi_cell(width, 9, text, align="C")
+    pdf.multi_cell(width, 9, latin1(text), align="C")
 
 
-def render_tickets(shown: Sequence[Shown], *, zone: ZoneInfo) -> bytes:
-    """The order's tickets as a PDF, one page each, in the order given; times in `zone`."""
+def render_tickets(shown: Sequence[Shown], *, locale: str, zone: ZoneInfo) -> bytes:
+    """The order's tickets as a PDF, one page each, in the order given: in `locale`'s
+    language, times in `zone`."""
+    gettext = i18n.translations(locale).gettext
+    fmt = i18n.Formats(locale, zone.key)
     pdf = FPDF(format="A4", unit="mm")
-    pdf.set_title("Tickets")
+    pdf.set_lang(i18n.LOCALES[locale][0])
+    pdf.set_title(latin1(gettext("Tickets")))
     pdf.set_creator("Boxoffice")
     pdf.set_auto_page_break(auto=False)
     width = pdf.w - 2 * pdf.l_margin
@@ -83,12 +84,14 @@ def render_tickets(shown: Sequence[Shown], *, zone: ZoneInfo) -> bytes:
         pdf.set_font("helvetica", "B", 22)
         pdf.multi_cell(width, 10, latin1(ticket.event_name), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.set_font("helvetica", "", 13)
-        line = f"{ticket.venue}  |  {when(ticket.starts_at, zone)}"
+        line = f"{ticket.venue}  |  {fmt.when_named(ticket.starts_at)}"
         pdf.multi_cell(width, 7, latin1(line), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         top = pdf.get_y() + 6
         left = (pdf.w - QR_SIZE_MM) / 2
         if ticket.status == "cancelled" or ticket.rotating_qr:
-            _instead_of_qr(pdf, top=top, width=width, cancelled=ticket.status == "cancelled")
+            _instead_of_qr(
+                pdf, gettext, top=top, width=width, cancelled=ticket.status == "cancelled"
+            )
         else:
             pdf.image(io.BytesIO(qr_svg(item.payload)), x=left, y=top, w=QR_SIZE_MM)
         pdf.set_xy(pdf.l_margin, top + QR_SIZE_MM + 4)
@@ -99,8 +102,9 @@ def render_tickets(shown: Sequence[Shown], *, zone: ZoneInfo) -> bytes:
             pdf.cell(width, 8, latin1(text), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.set_font("helvetica", "", 10)
         pdf.set_y(pdf.h - 25)
-        note = "Each ticket admits one person, once."
-        if not ticket.rotating_qr:
-            note = f"Show this QR code at the gate. {note}"
-        pdf.cell(width, 6, note, align="C")
+        if ticket.rotating_qr:
+            note = gettext("Each ticket admits one person, once.")
+        else:
+            note = gettext("Show this QR code at the gate. Each ticket admits one person, once.")
+        pdf.cell(width, 6, latin1(note), align="C")
     return bytes(pdf.output())

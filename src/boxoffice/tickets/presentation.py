@@ -49,6 +49,8 @@ class TicketsContext:
     clock: Callable[[], datetime]
     # Where the PDF and the e-mail tell the event's time (the pages' display zone), not UTC.
     display_zone: ZoneInfo
+    # The language of a tickets e-mail whose order recorded none (the site's default).
+    default_locale: str = "en"
 
     def rotation_secret(self, event_id: str, code: str) -> bytes:
         """A ticket's rotating-QR secret: recomputed from the root secret, never stored."""
@@ -219,6 +221,7 @@ def build_tickets(
     access_token: Callable[[str], str],
     clock: Callable[[], datetime],
     display_zone: str = "UTC",
+    default_locale: str = "en",
 ) -> TicketsContext:
     """The composition root's one call: keys and tokens from the same root secret as sales."""
     return TicketsContext(
@@ -228,4 +231,5 @@ def build_tickets(
         root_secret=root_secret,
         clock=clock,
         display_zone=ZoneInfo(display_zone),
+        default_locale=default_locale,
     )

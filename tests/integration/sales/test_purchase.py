@@ -205,6 +205,8 @@ async def test_a_refusal_is_replayed_too(
         (lambda b: b.update(items=[]), "items"),
         (lambda b: b["buyer"].update(email="nope"), "buyer.email"),
         (lambda b: b.update(payment_method="4242424242424242"), "payment_method"),
+        (lambda b: b["buyer"].update(locale="Português, por favor"), "buyer.locale"),
+        (lambda b: b["buyer"].update(locale="x" * 40), "buyer.locale"),
     ],
 )
 async def test_bad_input_is_a_422_naming_the_field_and_changes_nothing(

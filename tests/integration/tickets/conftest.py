@@ -37,9 +37,16 @@ def tickets_ctx(app: FastAPI) -> TicketsContext:
 
 
 async def paid_order(
-    client: httpx.AsyncClient, event: dict[str, Any], sandbox: Sandbox, *, quantity: int = 1
+    client: httpx.AsyncClient,
+    event: dict[str, Any],
+    sandbox: Sandbox,
+    *,
+    quantity: int = 1,
+    locale: str | None = None,
+    headers: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    response = await buy(client, order_body(event, tokenise(sandbox.url), quantity=quantity))
+    body = order_body(event, tokenise(sandbox.url), quantity=quantity, locale=locale)
+    response = await buy(client, body, headers=headers)
     assert response.status_code == 201, response.text
     order: dict[str, Any] = response.json()
     order["headers"] = {"Authorization": f"Bearer {order['access_token']}"}

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import dataclasses
 import email
+import io
 import logging
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -17,6 +18,7 @@ import httpx
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from boxoffice.db.tables import outbox
@@ -29,6 +31,8 @@ from tests.support.buying import DECLINE, buy, order_body, tokenise
 from tests.support.processes import free_port
 from tests.support.sandbox import Sandbox
 
+EN = {"Accept-Language": "en-US,en;q=0.9"}
+PT = {"Accept-Language": "pt-BR,pt;q=0.9"}
 LETTERHEAD = Letterhead(mail_from="Boxoffice <tickets@boxoffice.test>", public_url="https://t.test")
 
 
@@ -111,7 +115,7 @@ async def test_the_worker_mails_the_tickets_with_links_and_the_pdf(
     tickets_ctx: TicketsContext,
     smtp: SmtpServer,
 ) -> None:
-    order = await paid_order(client, event, sandbox, quantity=2)
+    order = await paid_order(client, event, sandbox, quantity=2, locale="en")
     smtp.start()
     ctx = mail_context(tickets_ctx, smtp)
 
@@ -128,13 +132,67 @@ async def test_the_worker_mails_the_tickets_with_links_and_the_pdf(
     assert text is not None
     for ticket in order["tickets"]:
         assert f"https://t.test{ticket['url']}" in text.get_content()
-    assert "(Sao Paulo time)" in text.get_content()  # the display zone's, not UTC
+    assert "(Brasilia Time)" in text.get_content()  # the display zone's, named, not UTC
     (attachment,) = list(message.iter_attachments())
     assert attachment.get_filename() == "tickets.pdf"
     assert attachment.get_content().startswith(b"%PDF")
     (row,) = await outbox_rows(tickets_ctx, order["id"])
     assert row.sent_at is not None
     assert row.attempts == 1
+
+
+async def test_the_email_and_its_pdf_speak_the_language_the_buyer_bought_in(
+    client: httpx.AsyncClient,
+    event: dict[str, Any],
+    sandbox: Sandbox,
+    tickets_ctx: TicketsContext,
+    smtp: SmtpServer,
+) -> None:
+    english = "Your tickets for", "Hello Ana,", "Show this QR code at the gate.", "(Brasilia Time)"
+    portuguese = (
+        "Seus ingressos para",
+        "Olá, Ana,",
+        "Mostre este QR code na entrada.",
+        "(Horário de Brasília)",
+    )
+    bought = {
+        # the API client names the language
+        "said en-US": (await paid_order(client, event, sandbox, locale="en-US"), english),
+        "said pt-BR": (
+            await paid_order(client, event, sandbox, locale="pt-BR", headers=EN),
+            portuguese,
+        ),
+        # the storefront's checkout: the language its page was shown in
+        "browser en": (await paid_order(client, event, sandbox, headers=EN), english),
+        "switch to en": (
+            await paid_order(client, event, sandbox, headers={"Cookie": "bx_lang=en", **PT}),
+            english,
+        ),
+        # a language the site does not speak: the request's, else the site's default (pt_BR)
+        "said fr, browser en": (
+            await paid_order(client, event, sandbox, locale="fr-FR", headers=EN),
+            english,
+        ),
+        "nothing said": (await paid_order(client, event, sandbox), portuguese),
+    }
+    smtp.start()
+
+    assert await deliver_due(mail_context(tickets_ctx, smtp)) == {"sent": len(bought)}
+
+    for case, (order, (subject, greeting, pdf_note, zone)) in bought.items():
+        (message,) = [m for m in smtp.inbox.messages if order["id"] in m.as_string()]
+        text = message.get_body(preferencelist=("plain",))
+        html = message.get_body(preferencelist=("html",))
+        assert text is not None
+        assert html is not None
+        (attachment,) = list(message.iter_attachments())
+        pdf_text = PdfReader(io.BytesIO(attachment.get_content())).pages[0].extract_text()
+        assert message["Subject"] == f"{subject} {event['name']}", case
+        assert text.get_content().startswith(greeting), case
+        assert zone in text.get_content(), case
+        lang = "en" if subject == english[0] else "pt-BR"
+        assert f'<html lang="{lang}">' in html.get_content(), case
+        assert pdf_note in pdf_text, case
 
 
 async def test_an_smtp_outage_is_retried_with_backoff_and_delivered_once_it_is_back(
@@ -204,7 +262,7 @@ async def test_the_partner_can_have_the_tickets_sent_again(
     tickets_ctx: TicketsContext,
     smtp: SmtpServer,
 ) -> None:
-    order = await paid_order(client, event, sandbox)
+    order = await paid_order(client, event, sandbox, locale="pt-BR")
     smtp.start()
     ctx = mail_context(tickets_ctx, smtp)
     await deliver_due(ctx)
@@ -218,7 +276,10 @@ async def test_the_partner_can_have_the_tickets_sent_again(
     assert by_buyer.status_code == 401
     assert await deliver_due(ctx) == {"sent": 1}
     assert len(smtp.inbox.messages) == 2
-    assert "again" in str(smtp.inbox.messages[1].get_body(preferencelist=("plain",)))
+    again = smtp.inbox.messages[1].get_body(preferencelist=("plain",))
+    assert again is not None
+    # in the buyer's language, whoever asked for it again
+    assert "Aqui estão de novo seus ingressos" in again.get_content()
 
 
 async def test_without_an_smtp_url_the_mail_is_logged(

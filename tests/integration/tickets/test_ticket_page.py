@@ -198,9 +198,10 @@ async def test_the_page_speaks_the_readers_language_and_it_and_the_pdf_tell_loca
     )
     order = await paid_order(client, event, sandbox)
     url = order["tickets"][0]["url"]
-    pdf = await client.get(
-        f"/api/v1/orders/{order['id']}/tickets.pdf", params={"token": order["access_token"]}
-    )
+    pdf_url = f"/api/v1/orders/{order['id']}/tickets.pdf"
+    token = {"token": order["access_token"]}
+    pdf_pt = await client.get(pdf_url, params=token, headers={"Accept-Language": "pt-BR"})
+    pdf_en = await client.get(pdf_url, params=token, headers=EN)
 
     portuguese = await client.get(url, headers={"Accept-Language": "pt-BR"})
     english = await client.get(url, headers=EN)
@@ -215,5 +216,10 @@ async def test_the_page_speaks_the_readers_language_and_it_and_the_pdf_tell_loca
     assert "UTC" not in english.text
     assert portuguese.headers["etag"] != english.headers["etag"]
     assert revalidated.status_code == 200  # a page kept in Portuguese is not reused in English
-    pdf_text = PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
-    assert "15 Jan 2031, 20:00 (Sao Paulo time)" in pdf_text  # the PDF too (in English)
+    # The PDF too, in the reader's language, its zone named (Latin-1: U+202F becomes a space).
+    pt_text = PdfReader(io.BytesIO(pdf_pt.content)).pages[0].extract_text()
+    en_text = PdfReader(io.BytesIO(pdf_en.content)).pages[0].extract_text()
+    assert "qua., 15 de jan. de 2031 · 20:00 (Horário de Brasília)" in pt_text
+    assert "Mostre este QR code na entrada." in pt_text
+    assert "Wed, Jan 15, 2031 · 8:00 PM (Brasilia Time)" in en_text
+    assert "Show this QR code at the gate." in en_text

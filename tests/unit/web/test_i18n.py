@@ -9,9 +9,9 @@ from pathlib import Path
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from boxoffice.web.pages import i18n
+from boxoffice import i18n
 
-PAGES = Path(i18n.__file__).parent
+PACKAGE = Path(i18n.__file__).parent
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
@@ -42,9 +42,11 @@ def test_times_are_shown_in_the_display_zone() -> None:
 
 
 def _extracted() -> set[str | tuple[str, str]]:
-    # The areas' templates, and at the top the ticket page's, its wallet's and their layout.
-    patterns = [f"templates/{area}/**.html" for area in ("site", "shop", "console", "support")]
-    patterns.append("templates/*.html")
+    # The areas' templates, at the top the ticket page's, its wallet's and their layout; the
+    # tickets e-mail's; and every module's marked messages (the PDF's among them).
+    pages = "web/pages/templates"
+    patterns = [f"{pages}/{area}/**.html" for area in ("site", "shop", "console", "support")]
+    patterns += [f"{pages}/*.html", "mail/templates/*.j2"]
     method_map = [("**.py", "python"), *[(pattern, "jinja2") for pattern in patterns]]
     options = {
         pattern: {"extensions": "jinja2.ext.i18n", "trim_blocks": "True"} for pattern in patterns
@@ -52,7 +54,7 @@ def _extracted() -> set[str | tuple[str, str]]:
     keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
     found: set[str | tuple[str, str]] = set()
     for _, _, message, _, _ in extract_from_dir(
-        str(PAGES), method_map, options_map=options, keywords=keywords
+        str(PACKAGE), method_map, options_map=options, keywords=keywords
     ):
         found.add(message if isinstance(message, str) else (message[0], message[1]))
     return found
@@ -61,7 +63,7 @@ def _extracted() -> set[str | tuple[str, str]]:
 def test_every_message_on_the_pages_has_a_portuguese_translation_with_the_same_placeholders() -> (
     None
 ):
-    with (PAGES / "locale/pt_BR/LC_MESSAGES/messages.po").open("rb") as source:
+    with (PACKAGE / "locale/pt_BR/LC_MESSAGES/messages.po").open("rb") as source:
         catalog = read_po(source)
     translated = {m.id: m.string for m in catalog if m.id}
 

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from boxoffice import i18n
 from boxoffice.catalog.service import authenticate_partner
 from boxoffice.errors import Unauthorized
 from boxoffice.services import Services
@@ -24,6 +25,17 @@ def services_of(request: Request) -> Services:
     and poll): as a dependency, FastAPI solves a second level per request, ~13 µs of CPU."""
     composed: Services = request.app.state.services
     return composed
+
+
+def reader_locale(request: Request) -> str:
+    """The language the storefront's pages speak to this reader (the same choice from the
+    same cookie and header), for what the API writes for them: a purchase's tickets e-mail,
+    a PDF to download."""
+    return i18n.choose_locale(
+        cookie=request.cookies.get(i18n.COOKIE),
+        accept_language=request.headers.get("accept-language"),
+        default=services_of(request).settings.default_locale,
+    )
 
 
 def bearer_token(request: Request) -> str | None:

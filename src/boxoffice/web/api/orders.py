@@ -16,7 +16,13 @@ from boxoffice.sales.commands import IDEMPOTENCY_KEY_PATTERN, PlaceOrder
 from boxoffice.sales.context import SalesContext
 from boxoffice.sales.responses import with_access
 from boxoffice.web.api import bodies
-from boxoffice.web.api.deps import PartnerId, ServicesDep, bearer_token, services_of
+from boxoffice.web.api.deps import (
+    PartnerId,
+    ServicesDep,
+    bearer_token,
+    reader_locale,
+    services_of,
+)
 from boxoffice.web.problems import PROBLEM_JSON
 
 router = APIRouter(prefix="/api/v1", tags=["orders"])
@@ -69,8 +75,10 @@ async def place_order(request: Request) -> JSONResponse:
         )
     ctx = sales(services_of(request))
     started = time.perf_counter()
+    # Without `buyer.locale`, the tickets e-mail is written in the checkout page's language.
+    locale = reader_locale(request)
     order_id, answer = await purchase.place_order(
-        ctx, purchase.Purchase.of(body, idempotency_key, admission_pass)
+        ctx, purchase.Purchase.of(body, idempotency_key, admission_pass, locale=locale)
     )
     # How long the purchase itself took in here (W3C Server-Timing), so that a client or a
     # load generator can tell our time from the network's and its own.

@@ -22,7 +22,7 @@ from boxoffice.tickets.presentation import (
     show,
 )
 from boxoffice.tickets.qr import public_key_text
-from boxoffice.web.api.deps import PartnerId, ServicesDep, bearer_token
+from boxoffice.web.api.deps import PartnerId, ServicesDep, bearer_token, reader_locale
 from boxoffice.web.pages import qrcodes
 from boxoffice.web.pages.caching import conditional
 
@@ -83,7 +83,7 @@ async def order_tickets_pdf(order_id: str, request: Request) -> Response:
     tickets = await open_order_tickets(ctx, order_id=order_id, token=credentials(request))
     shown = [await show(ctx, ticket) for ticket in tickets]
     return Response(
-        pdf.render_tickets(shown, zone=ctx.display_zone),
+        pdf.render_tickets(shown, locale=reader_locale(request), zone=ctx.display_zone),
         media_type="application/pdf",
         headers={
             "Content-Disposition": f'inline; filename="tickets-{order_id}.pdf"',

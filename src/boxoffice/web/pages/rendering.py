@@ -21,8 +21,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from boxoffice import i18n
 from boxoffice.errors import BoxofficeError
-from boxoffice.web.pages import i18n, sessions
+from boxoffice.web.pages import sessions
 from boxoffice.web.pages.context import PagesContext, pages_of
 from boxoffice.web.problems import problem_for
 

@@ -16,13 +16,13 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
+from boxoffice import i18n
 from boxoffice.catalog import listing
 from boxoffice.catalog.service import get_public_event, list_public_events
 from boxoffice.errors import NotFound
 from boxoffice.sales import queries
 from boxoffice.sales.rules import SaleWindow
 from boxoffice.support.lookup import order_by_id
-from boxoffice.web.pages import i18n
 from boxoffice.web.pages.context import pages_of
 from boxoffice.web.pages.rendering import PageRoute, is_htmx, render, view_of
 from boxoffice.web.pages.sessions import safe_next

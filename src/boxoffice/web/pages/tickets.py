@@ -22,12 +22,12 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from boxoffice.errors import BoxofficeError
+from boxoffice.i18n import N_
 from boxoffice.tickets import rotating
 from boxoffice.tickets.presentation import Shown, TicketsContext, open_ticket, show
 from boxoffice.web.api.deps import bearer_token
 from boxoffice.web.pages import qrcodes
 from boxoffice.web.pages.caching import conditional
-from boxoffice.web.pages.i18n import N_
 from boxoffice.web.pages.rendering import View, environment, view_of
 
 STATIC = Path(__file__).parent / "static"

@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError
 
 from boxoffice.catalog.commands import NewEvent
+from boxoffice.i18n import N_, Formats
 from boxoffice.money import minor_unit_digits
-from boxoffice.web.pages.i18n import N_, Formats
 
 CURRENCIES = ("BRL", "USD", "EUR", "ARS", "CLP", "MXN", "GBP")
 ROWS_SHOWN = 2  # blank ticket type rows on a new form

@@ -241,7 +241,12 @@
           body: JSON.stringify({
             event_id: form.dataset.eventId,
             items: chosen,
-            buyer: { name: name.value.trim(), email: email.value.trim() },
+            // The page's language: the tickets e-mail and PDF are written in it.
+            buyer: {
+              name: name.value.trim(),
+              email: email.value.trim(),
+              locale: document.documentElement.lang || undefined,
+            },
             payment_method: pm,
           }),
         };

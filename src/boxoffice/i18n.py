@@ -1,4 +1,8 @@
-"""Languages of the pages: which one a visitor gets, the message catalogue, and local formats.
+"""Languages: which one a reader gets, the message catalogue, and local formats.
+
+Shared by the pages, the tickets e-mail and the PDF (one catalogue: a word such as "Tickets"
+is translated once). The e-mail and PDF speak the language recorded with the order
+(`orders.locale`), chosen at checkout as the pages choose theirs.
 
 English is the source language (message ids are English text); Brazilian Portuguese comes
 from ``locale/pt_BR/LC_MESSAGES/messages.po``, an ordinary gettext catalogue that
@@ -22,7 +26,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_skeleton, format_time, format_timedelta
+from babel.dates import format_skeleton, format_time, format_timedelta, get_timezone_name
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal
@@ -127,6 +131,17 @@ class Formats:
 
     def when(self, moment: datetime) -> str:
         return f"{self.date(moment)} · {self.time(moment)}"
+
+    def when_named(self, moment: datetime) -> str:
+        """The moment with its zone named, for what is read away from the site (the tickets
+        e-mail and PDF): "Wed, Jan 15, 2031 · 8:00 PM (Brasilia Time)". UTC told a buyer in
+        São Paulo that a 20:00 show began at 23:00; the bare local time tells a traveller
+        nothing about which clock it is on."""
+        if self.zone.key == "UTC":
+            zone = "UTC"
+        else:
+            zone = str(get_timezone_name(self.zone, width="long", locale=self.locale))
+        return f"{self.when(moment)} ({zone})"
 
     def local_input(self, moment: datetime | None) -> str:
         """A ``datetime-local`` input's value: wall-clock time in the display zone."""
