@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
+from sqlalchemy import select
 
 from boxoffice.db.engine import create_engine
+from boxoffice.db.tables import orders
 from boxoffice.support.lookup import OrderCard, orders_by_email
 from tests.e2e.conftest import ServedApp
 from tests.support.builders import event_body, ticket_type
@@ -117,6 +119,21 @@ def orders_of(served: ServedApp, email: str) -> list[OrderCard]:
         engine = create_engine(served.settings.resolved_database_url)
         try:
             return await orders_by_email(engine, email=email, partner_id=None)
+        finally:
+            await engine.dispose()
+
+    return run_async(read)
+
+
+def order_languages(served: ServedApp, email: str) -> list[str | None]:
+    """The language each of the buyer's orders recorded (its tickets e-mail's and PDF's)."""
+
+    async def read() -> list[str | None]:
+        engine = create_engine(served.settings.resolved_database_url)
+        try:
+            async with engine.connect() as conn:
+                query = select(orders.c.locale).where(orders.c.buyer_email == email)
+                return list((await conn.scalars(query)).all())
         finally:
             await engine.dispose()
 

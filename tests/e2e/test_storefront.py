@@ -21,6 +21,7 @@ from tests.e2e.shop import (
     fill_card,
     fill_checkout,
     new_partner,
+    order_languages,
     orders_of,
     published_event,
     snap,
@@ -104,13 +105,15 @@ def test_the_checkout_speaks_portuguese_and_writes_prices_the_brazilian_way(
     assert page.get_by_role("heading", level=1).inner_text() == "Você vai!"
     assert "R$\xa080,00" in page.locator(".facts").inner_text()
     assert page.get_by_role("link", name="Abrir ingresso").count() == 1
+    assert order_languages(served, email) == ["pt_BR"]  # the tickets e-mail's language
 
 
-def test_the_language_switch_turns_the_checkout_into_english(
-    portuguese: Any, served: ServedApp
+def test_the_language_switch_turns_the_checkout_and_the_tickets_email_into_english(
+    portuguese: Any, served: ServedApp, sandbox: Sandbox
 ) -> None:
     event = published_event(served, new_partner(served))
     page = portuguese.new_page()
+    email = buyer_email()
 
     page.goto(f"{served.url}/events/{event['id']}")
     page.get_by_role("link", name="English").click()
@@ -118,6 +121,12 @@ def test_the_language_switch_turns_the_checkout_into_english(
     assert page.url.endswith(f"/events/{event['id']}")
     assert page.get_by_role("button", name="Pay").is_visible()
     assert "R$120.00" in page.locator(".type-price").first.inner_text()
+    fill_checkout(page, event, quantities={0: 1}, email=email, card=APPROVE)
+    page.get_by_role("button", name="Pay").click()
+    page.wait_for_url("**/orders/**")
+    # a browser that asks for Portuguese, a reader who chose English: the e-mail follows the
+    # reader's choice, as the page did
+    assert order_languages(served, email) == ["en"]
 
 
 def test_a_declined_card_is_explained_and_another_card_then_pays(
