@@ -18,6 +18,7 @@ from boxoffice.ids import derive_key
 from boxoffice.tickets import qr, rotating
 from boxoffice.tickets.codes import parse_code
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, ServedApp
+from tests.e2e.shop import console_errors
 from tests.support.builders import event_body
 from tests.support.buying import order_body, tokenise
 from tests.support.sandbox import Sandbox
@@ -111,6 +112,40 @@ def test_the_scanner_admits_a_typed_code_once_then_says_already_used(
     assert "Typo" in page.locator("#result-detail").inner_text()
     report = stats(served, sale)
     assert (report["admitted"], report["scans"]) == (1, 3)
+
+
+def test_a_phone_in_portuguese_gets_the_scanner_and_its_verdicts_in_portuguese(
+    browser: Any, served: ServedApp, sandbox: Sandbox
+) -> None:
+    sale = sold_event(served, sandbox, quantity=2)
+    context = browser.new_context(**{**PHONE, "locale": "pt-BR"})
+    try:
+        page = context.new_page()
+        problems = console_errors(page)
+        page.goto(f"{served.url}/gate/{sale['event_id']}")
+        assert page.locator("html").get_attribute("lang") == "pt-BR"
+        assert page.get_by_role("heading", name="Configure este celular").is_visible()
+        page.get_by_label("Chave do dispositivo").fill(sale["key"])
+        page.get_by_label("Nome da entrada").fill("norte-1")
+        page.get_by_role("button", name="Começar a ler").click()
+        page.wait_for_selector("html[data-bundle=ready]", timeout=10_000)
+        code = sale["codes"][0]
+
+        assert page.locator("#bundle-status").inner_text().startswith("Lista offline: 2 ingressos")
+        assert page.locator("#gate-label").inner_text() == "Entrada norte-1"
+        enter(page, code, expect="admitted")
+        assert page.locator("#result-title").inner_text().lower() == "liberado"
+        enter(page, code, expect="already_used")
+        assert page.locator("#result-title").inner_text().lower() == "já usado"
+        assert "na entrada norte-1" in page.locator("#result-detail").inner_text()
+        enter(page, code[:-1] + ("2" if code[-1] != "2" else "3"), expect="invalid")
+        detail = page.locator("#result-detail").inner_text()
+        assert detail.startswith("Erro de digitação")
+        assert "did you mean" not in detail  # the API's English hint stays off a Portuguese page
+        assert page.get_by_role("button", name="Ligar câmera").is_visible()
+        assert problems == []  # the words' JSON block parses, and breaks no CSP rule
+    finally:
+        context.close()
 
 
 def test_offline_the_scanner_decides_from_the_bundle_and_syncs_when_back_online(

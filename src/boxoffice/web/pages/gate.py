@@ -6,6 +6,13 @@ with that key. So the HTML itself holds nothing secret and can be cached by the 
 service worker (``/gate/sw.js``, scope ``/gate/``, separate from the ticket wallet's) to open
 with no signal. Scripts are same-origin static files (the camera library is vendored, no
 CDN) under a Content-Security-Policy with no inline script.
+
+It speaks the phone's language, chosen as for every page (the ``bx_lang`` cookie,
+``Accept-Language``, the site's default): the template's words, and those the scripts write
+(results, reasons, the offline list's state), which they read from a JSON data block in the
+page, so the copy the service worker keeps offline speaks it too. The API's ``hint`` for a
+mistyped code is English and is shown only on an English page; elsewhere the reason's own
+sentence, translated, says what to check.
 """
 
 from __future__ import annotations
@@ -14,9 +21,10 @@ import re
 from functools import cache
 from pathlib import Path
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, PackageLoader, select_autoescape
+
+from boxoffice.web.pages.rendering import environment, view_of
 
 STATIC = Path(__file__).parent / "static"
 SCANNER_LIBRARY = "vendor/html5-qrcode-2.3.8.min.js"
@@ -35,10 +43,6 @@ PAGE_HEADERS = {
 _EVENT_ID = re.compile(r"evt_[a-z2-7]{16}")
 
 router = APIRouter(include_in_schema=False)
-_templates = Environment(
-    loader=PackageLoader("boxoffice.web.pages", "templates"),
-    autoescape=select_autoescape(default=True, default_for_string=True),
-)
 
 
 @cache
@@ -53,20 +57,24 @@ async def gate_service_worker() -> Response:
 
 
 @router.get("/gate/", response_class=HTMLResponse)
-async def gate_start() -> HTMLResponse:
+async def gate_start(request: Request) -> HTMLResponse:
     """Enter a device key; the page learns the event from it and moves to its scanner."""
-    return _page(event_id="")
+    return _page(request, event_id="")
 
 
 @router.get("/gate/{event_id}", response_class=HTMLResponse)
-async def gate_page(event_id: str) -> HTMLResponse:
+async def gate_page(event_id: str, request: Request) -> HTMLResponse:
     if not _EVENT_ID.fullmatch(event_id):
         return HTMLResponse("no such event", status_code=404, headers=PAGE_HEADERS)
-    return _page(event_id=event_id)
+    return _page(request, event_id=event_id)
 
 
-def _page(*, event_id: str) -> HTMLResponse:
-    html = _templates.get_template("gate.html").render(
-        event_id=event_id, scanner_library=SCANNER_LIBRARY
+def _page(request: Request, *, event_id: str) -> HTMLResponse:
+    view = view_of(request)
+    html = (
+        environment(view.locale)
+        .get_template("gate.html")
+        .render(view=view, event_id=event_id, scanner_library=SCANNER_LIBRARY)
     )
-    return HTMLResponse(html, headers=PAGE_HEADERS)
+    headers = {**PAGE_HEADERS, "Content-Language": view.lang}
+    return HTMLResponse(html, headers=headers)

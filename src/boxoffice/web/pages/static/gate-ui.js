@@ -3,38 +3,41 @@
  * the result is noticed without looking; and the camera, through the vendored html5-qrcode. */
 (function (global) {
   'use strict';
-  var TITLES = {
-    admitted: 'Admitted', already_used: 'Already used', invalid: 'Invalid',
-    wrong_event: 'Wrong event', cancelled: 'Cancelled'
-  };
+  /* Every word the scripts write, in the page's language (the template's #gate-words). */
+  var WORDS = JSON.parse(document.getElementById('gate-words').textContent);
+  var PLURAL = new Intl.PluralRules(WORDS.lang);
   var COLORS = {
     admitted: 'green', already_used: 'amber', invalid: 'red', wrong_event: 'red', cancelled: 'red'
   };
   /* The same reasons as boxoffice.checkin.rules.MESSAGES, plus the phone's own. */
-  var MESSAGES = {
-    not_a_ticket: 'This is not a Boxoffice ticket code.',
-    unknown_key: "The code is not signed by this event's keys.",
-    bad_signature: 'Forged or damaged code: the signature does not match.',
-    live_code_missing: 'This event uses live codes: show the ticket page, not a print-out.',
-    live_code_expired: 'Expired live code (a screenshot?): ask for the live ticket page.',
-    length: 'A ticket code has 7 characters (XXX-XXXX).',
-    character: 'The code has a character that codes never use (0, 1, I, L, O, S, U).',
-    check: 'Typo: one character is wrong or two are swapped. Check the code again.',
-    unknown_code: 'No ticket has this code.',
-    wrong_event: 'This ticket is for another event.',
-    cancelled: 'This ticket was cancelled or refunded.',
-    request: 'This is not a Boxoffice ticket code.',
-    no_bundle: 'No offline list on this phone yet: connect once to download it.',
-    no_crypto: 'This browser cannot check QR signatures offline: type the code instead.',
-    device_revoked: 'This device key was revoked. Ask the organiser for a new one.'
-  };
+  var MESSAGES = WORDS.reasons;
   var audio = null;
 
   function $(id) { return document.getElementById(id); }
 
+  /* A sentence with its {placeholders} filled; `forms` {one, other} picks by the count n. */
+  function say(text, values) {
+    return text.replace(/\{(\w+)\}/g, function (whole, name) {
+      return values && name in values ? String(values[name]) : whole;
+    });
+  }
+
+  function count(forms, n, values) {
+    var form = forms[PLURAL.select(n)] || forms.other;
+    var all = { n: n.toLocaleString(WORDS.lang) };
+    Object.keys(values || {}).forEach(function (name) { all[name] = values[name]; });
+    return say(form, all);
+  }
+
+  function clock(date, withSeconds) {
+    var parts = { hour: '2-digit', minute: '2-digit' };
+    if (withSeconds) { parts.second = '2-digit'; }
+    return date.toLocaleTimeString(WORDS.lang, parts);
+  }
+
   function time(iso) {
     if (!iso) { return ''; }
-    return new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    return clock(new Date(iso), true);
   }
 
   function feedback(result) {
@@ -66,7 +69,7 @@
     var box = $('result');
     box.className = 'result result-' + (COLORS[answer.result] || 'red');
     box.dataset.result = answer.result;
-    $('result-title').textContent = TITLES[answer.result] || answer.result;
+    $('result-title').textContent = WORDS.titles[answer.result] || answer.result;
     var ticket = answer.ticket;
     var name = ticket ? ticket.holder_name : '';
     if (ticket && options.typeName(ticket.ticket_type_id)) {
@@ -75,16 +78,18 @@
     $('result-name').textContent = name;
     var detail = '';
     if (answer.result === 'already_used') {
-      detail = 'First scanned ' + time(answer.first_scanned_at)
-        + (answer.first_gate ? ' at ' + answer.first_gate : '');
+      detail = answer.first_gate
+        ? say(WORDS.first_scanned_at, { time: time(answer.first_scanned_at), gate: answer.first_gate })
+        : say(WORDS.first_scanned, { time: time(answer.first_scanned_at) });
     } else if (answer.result === 'admitted') {
       detail = ticket ? ticket.code : '';
     } else {
       detail = MESSAGES[answer.reason] || answer.message || '';
-      if (answer.hint) { detail += ' ' + answer.hint; }
+      /* The API's hint ("did you mean …?") is English: shown on an English page only. */
+      if (answer.hint && WORDS.hints) { detail += ' ' + answer.hint; }
     }
     $('result-detail').textContent = detail;
-    $('result-source').textContent = options.offline ? 'Decided on this phone (offline) · will sync' : '';
+    $('result-source').textContent = options.offline ? WORDS.decided_offline : '';
     feedback(answer.result);
   }
 
@@ -133,5 +138,8 @@
     return scanner.stop().then(function () { scanner.clear(); });
   };
 
-  global.BxGateUi = { show: show, busy: busy, Camera: Camera, messages: MESSAGES };
+  global.BxGateUi = {
+    show: show, busy: busy, Camera: Camera, messages: MESSAGES,
+    words: WORDS, say: say, count: count, clock: clock
+  };
 }(window));

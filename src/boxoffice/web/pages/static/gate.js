@@ -43,7 +43,7 @@
 
   function connection() {
     var pill = $('connection');
-    pill.textContent = navigator.onLine ? 'Online' : 'Offline';
+    pill.textContent = navigator.onLine ? UI.words.online : UI.words.offline;
     pill.className = 'pill ' + (navigator.onLine ? 'online' : 'offline');
   }
 
@@ -73,9 +73,8 @@
     var b = state.bundle;
     if (!b) { return; }
     var count = Object.keys(b.rows).length;
-    var at = new Date(b.fetched_at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-    $('bundle-status').textContent = 'Offline list: ' + count + (count === 1 ? ' ticket' : ' tickets')
-      + ', updated ' + at;
+    var at = UI.clock(new Date(b.fetched_at), false);
+    $('bundle-status').textContent = UI.count(UI.words.bundle, count, { time: at });
   }
 
   function refreshBundle() {
@@ -155,8 +154,8 @@
   function showQueue() {
     return state.store.count('queue').then(function (n) {
       root.dataset.queue = String(n);
-      var text = n ? n + ' scan(s) waiting to sync' : 'All scans synced';
-      if (state.conflicts) { text += ' · ' + state.conflicts + ' conflict(s) reported'; }
+      var text = n ? UI.count(UI.words.waiting, n) : UI.words.synced;
+      if (state.conflicts) { text += ' · ' + UI.count(UI.words.conflicts, state.conflicts); }
       $('sync-status').textContent = text;
     });
   }
@@ -208,7 +207,7 @@
     var gate = $('gate-name').value.trim();
     api('GET', '/api/v1/checkin/device').then(json).then(function (device) {
       if (eventId && device.event_id !== eventId) {
-        setup('This key belongs to another event.');
+        setup(UI.words.other_event_key);
         return;
       }
       localStorage.setItem(keyName(device.event_id), state.key);
@@ -216,7 +215,7 @@
       if (!eventId) { location.assign('/gate/' + device.event_id); return; }
       start();
     }).catch(function (error) {
-      setup(error.revoked ? 'This key is not valid or was revoked.' : 'No connection: try again.');
+      setup(error.revoked ? UI.words.key_refused : UI.words.no_connection);
     });
   }
 
@@ -226,7 +225,7 @@
     $('setup').hidden = true;
     $('scanner').hidden = false;
     $('forget').hidden = false;
-    $('gate-label').textContent = state.gate ? 'Gate ' + state.gate : '';
+    $('gate-label').textContent = state.gate ? UI.say(UI.words.gate, { gate: state.gate }) : '';
     connection();
     if (!state.timers) {
       state.timers = [
@@ -269,14 +268,14 @@
       scan(inputOf(text));
     });
     var camera = new UI.Camera('reader', function (text) { scan(inputOf(text)); }, function (error) {
-      $('result-detail').textContent = 'Camera unavailable: ' + error;
+      $('result-detail').textContent = UI.say(UI.words.camera_unavailable, { error: error });
     });
     $('camera-toggle').addEventListener('click', function () {
       var button = $('camera-toggle');
       if (camera.running()) {
-        camera.stop().then(function () { button.textContent = 'Start camera'; });
+        camera.stop().then(function () { button.textContent = UI.words.start_camera; });
       } else {
-        camera.start().then(function () { button.textContent = 'Stop camera'; }, function () {});
+        camera.start().then(function () { button.textContent = UI.words.stop_camera; }, function () {});
       }
     });
     window.addEventListener('online', function () { connection(); sync(); refreshBundle(); });
