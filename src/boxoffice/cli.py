@@ -87,27 +87,33 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
 ) -> None:
     """Run the web service, configured from the environment."""
+    from contextlib import nullcontext
+
     import uvicorn
 
-    from boxoffice import logs
+    from boxoffice import logs, metrics
 
     settings = _with_embedded_gateway(Settings(), host=host, port=port)
     logs.configure(settings.log_level)
     _migrate(settings)
-    uvicorn.run(
-        "boxoffice.app:create_served_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_config=None,
-        access_log=False,
-        timeout_graceful_shutdown=10,
-        # Longer than a load balancer's idle timeout (commonly 60 s), so that the balancer,
-        # not us, closes idle keep-alive connections and never sends on a closing one.
-        timeout_keep_alive=75,
-        http="boxoffice.web.serving:OneWritePerResponse",  # one write per response
-    )
+    # Several workers: each keeps its metrics in a shared folder, so any of them answers a
+    # scrape with the sum (boxoffice.metrics); one worker keeps them in memory.
+    shared = metrics.shared_between_workers(settings.data_dir) if workers > 1 else nullcontext()
+    with shared:
+        uvicorn.run(
+            "boxoffice.app:create_served_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_config=None,
+            access_log=False,
+            timeout_graceful_shutdown=10,
+            # Longer than a load balancer's idle timeout (commonly 60 s), so that the balancer,
+            # not us, closes idle keep-alive connections and never sends on a closing one.
+            timeout_keep_alive=75,
+            http="boxoffice.web.serving:OneWritePerResponse",  # one write per response
+        )
 
 
 @app.command()

@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     admission_pass_seconds: int = Field(default=600, ge=30)
     secret_key: str | None = None
     admin_key: str | None = None
+    # Prometheus scrapes `GET /metrics` with this bearer token; unset, there is no /metrics.
+    metrics_token: str | None = None
     hold_seconds: int = Field(default=600, ge=5)
     reconcile_interval_seconds: float = Field(default=5.0, gt=0)
     log_level: str = "INFO"

@@ -40,6 +40,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from boxoffice import metrics
 from boxoffice.checkin.commands import Scan
 from boxoffice.checkin.context import CheckinContext
 from boxoffice.checkin.devices import Device
@@ -146,11 +147,13 @@ async def check_in(ctx: CheckinContext, *, device: Device, scan: Scan) -> Answer
             return await _redeem(conn, device=device, scan=scan, reading=reading, now=now)
 
     try:
-        return await with_retries(attempt, what="check-in")
+        answer = await with_retries(attempt, what="check-in")
     except IntegrityError:
         if scan.nonce is not None and (replayed := await replay(ctx, device, scan.nonce)):
             return replayed  # the same scan, sent twice at once: answer as the first
         raise
+    metrics.SCANS.labels(str(answer.result)).inc()
+    return answer
 
 
 async def _redeem(

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from boxoffice import metrics
 from boxoffice.config import Settings
 from boxoffice.ids import new_id
 from boxoffice.mail import outbox
@@ -98,6 +99,8 @@ async def deliver_due(ctx: MailContext, *, limit: int = 20) -> Counter[str]:
             continue
         await outbox.mark_sent(engine, row_id=row.id, owner=ctx.owner, now=ctx.clock())
         tally["sent" if message is not None else "skipped"] += 1
+    for outcome, count in tally.items():
+        metrics.MAIL.labels(outcome).inc(count)
     return tally
 
 

@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import bindparam, select
 from sqlalchemy import exc as sa_exc
 
-from boxoffice import i18n
+from boxoffice import i18n, metrics
 from boxoffice.db.tables import events, order_items, orders, ticket_types
 from boxoffice.errors import (
     BoxofficeError,
@@ -41,7 +41,7 @@ from boxoffice.errors import (
 )
 from boxoffice.ids import new_id
 from boxoffice.money import MAX_ORDER_TOTAL_MINOR
-from boxoffice.payments.gateway import Approved, Declined
+from boxoffice.payments.gateway import Approved, Declined, Unknown
 from boxoffice.sales import allowance, hotpath, inventory, responses, settlement
 from boxoffice.sales.commands import PlaceOrder
 from boxoffice.sales.contention import with_retries
@@ -140,29 +140,47 @@ async def _place_order(ctx: SalesContext, purchase: Purchase) -> tuple[str | Non
     try:
         order = await with_retries(lambda: _hold(ctx, purchase, order_id), what="hold")
     except _KeyTaken:
-        return await replay(ctx, purchase)
+        return await replay(ctx, purchase)  # answered before: not a purchase of its own
     except _Refused as refused:
-        return await _record_refusal(ctx, purchase, order_id, refused.error)
+        return _counted(await _record_refusal(ctx, purchase, order_id, refused.error))
 
+    charging = time.perf_counter()
     outcome = await ctx.gateway.charge(
         order_id=order.id,
         amount=order.total,
         currency=order.currency,
         payment_method=purchase.command.payment_method,
     )
+    metrics.CHARGES.labels(_CHARGE_OUTCOMES[type(outcome)]).observe(time.perf_counter() - charging)
     try:
         if isinstance(outcome, Approved):
-            return order.id, await settlement.confirm(ctx, order, intent_id=outcome.intent_id)
+            answer = await settlement.confirm(ctx, order, intent_id=outcome.intent_id)
+            return _counted((order.id, answer))
         if isinstance(outcome, Declined):
-            return order.id, await settlement.decline(
+            answer = await settlement.decline(
                 ctx, order, code=outcome.code, message=outcome.message
             )
+            return _counted((order.id, answer))
     except Exception:
         # The card network has answered, but we could not record it (database down or
         # saturated). Never answer an error once money may have moved: the order is still
         # pending, and the reconciler settles it with the gateway's answer.
         log.exception("could not settle order %s after the gateway answered", order.id)
-    return order.id, await settlement.answer_pending(ctx, order)
+    return _counted((order.id, await settlement.answer_pending(ctx, order)))
+
+
+_CHARGE_OUTCOMES = {Approved: "approved", Declined: "declined", Unknown: "unknown"}
+
+
+def _counted(result: tuple[str | None, PurchaseAnswer]) -> tuple[str | None, PurchaseAnswer]:
+    """Count a purchase's first answer (paid, pending, declined, or the refusal's code)."""
+    answer = result[1]
+    body = answer.body
+    outcome = body.get("code") if answer.is_problem else body.get("status")
+    metrics.PURCHASES.labels(str(outcome)).inc()
+    if outcome == OrderStatus.PAID:
+        metrics.TICKETS.inc(len(body.get("tickets", ())))
+    return result
 
 
 async def _hold(ctx: SalesContext, purchase: Purchase, order_id: str) -> PendingOrder:

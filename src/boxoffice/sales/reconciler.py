@@ -26,6 +26,7 @@ from typing import Any
 
 from sqlalchemy import Select, bindparam, literal_column, select
 
+from boxoffice import metrics
 from boxoffice.db.tables import events, order_items, orders
 from boxoffice.payments.gateway import Approved, Declined, NotCharged
 from boxoffice.sales import settlement
@@ -124,7 +125,9 @@ async def reconcile_once(
     )
     for order in found:
         try:
-            tally[await settle(ctx, order)] += 1
+            settled = await settle(ctx, order)
+            tally[settled] += 1
+            metrics.RECONCILED.labels(settled).inc()
         except Exception:  # one bad order must not stop the others
             log.exception("could not settle order %s", order.id)
             tally["error"] += 1

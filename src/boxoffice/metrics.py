@@ -1,0 +1,137 @@
+"""Prometheus metrics: what an operator watches while a sale runs.
+
+Counted where the thing happens, in the process that did it: every HTTP answer (route,
+method, status, seconds), every purchase's first outcome (paid, declined, pending, or the
+refusal's code; a replayed answer is not a second purchase), every card charge (outcome,
+seconds: the card network's health), queue joins, gate scans, e-mails. What only the database
+knows exactly (orders in flight, e-mails waiting) is read when scraped (`gauges`).
+
+`boxoffice serve --workers N` runs N processes: prometheus_client's multiprocess mode keeps
+each process's values in files of a folder (`PROMETHEUS_MULTIPROC_DIR`, set up by `serve`
+before the workers start), and a scrape answered by any worker sums them all. Each update is
+a few microseconds (an mmap write under a lock), so the hot path can afford the five or so a
+purchase makes.
+
+`GET /metrics` is not public (it tells sales figures): it answers only with
+`Authorization: Bearer <BOXOFFICE_METRICS_TOKEN>`, and not at all when no token is set.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from prometheus_client import (
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+from prometheus_client.core import GaugeMetricFamily
+
+MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+# Seconds: a page or a poll takes milliseconds, a purchase ~50 ms of card network and more
+# under load; the waiting room's held joins take up to ten seconds.
+_LATENCY = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+
+HTTP = Histogram(
+    "boxoffice_http_request_duration_seconds",
+    "HTTP requests answered, by route template, method and status, and how long they took.",
+    ["route", "method", "status"],
+    buckets=_LATENCY,
+)
+PURCHASES = Counter(
+    "boxoffice_purchases",
+    "Purchases decided, by outcome: paid, declined, pending (the card network's answer is "
+    "not known yet), or the refusal's problem code (sold_out, buyer_limit_reached, ...).",
+    ["outcome"],
+)
+TICKETS = Counter("boxoffice_tickets_sold", "Tickets issued by paid purchases.")
+CHARGES = Histogram(
+    "boxoffice_gateway_charge_duration_seconds",
+    "Card charges sent to the gateway, by outcome (approved, declined, unknown), and how long "
+    "the card network took.",
+    ["outcome"],
+    buckets=_LATENCY,
+)
+QUEUE_JOINS = Counter(
+    "boxoffice_queue_joins",
+    "Joins answered by waiting rooms (a buyer who joins again keeps the place, and counts again).",
+)
+SCANS = Counter(
+    "boxoffice_checkin_scans",
+    "Gate scans decided online, by result (admitted, already_used, invalid, ...).",
+    ["result"],
+)
+MAIL = Counter(
+    "boxoffice_mail_messages",
+    "Tickets e-mails handled by the mail worker, by outcome (sent, retry, failed, skipped).",
+    ["outcome"],
+)
+RECONCILED = Counter(
+    "boxoffice_reconciled_orders",
+    "Orders the reconciler settled with the gateway's answer, by the status it left.",
+    ["status"],
+)
+
+
+def gauges(*, orders_pending: int, mail_waiting: int) -> list[GaugeMetricFamily]:
+    """Figures read from the database when scraped: exact across every process and host."""
+    pending = GaugeMetricFamily(
+        "boxoffice_orders_pending",
+        "Orders held and not yet paid, declined or released (in checkout or reconciling).",
+        value=orders_pending,
+    )
+    mail = GaugeMetricFamily(
+        "boxoffice_mail_waiting",
+        "Tickets e-mails not sent yet (due or retrying).",
+        value=mail_waiting,
+    )
+    return [pending, mail]
+
+
+class _Fixed:
+    """A collector of figures already read (the scrape's database gauges)."""
+
+    def __init__(self, families: list[GaugeMetricFamily]) -> None:
+        self._families = families
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        yield from self._families
+
+
+def exposition(extra: list[GaugeMetricFamily]) -> bytes:
+    """The text format of every metric: this process's, or every worker's in multiprocess
+    mode, then `extra`."""
+    registry = CollectorRegistry()
+    if os.environ.get(MULTIPROCESS_ENV):
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    else:  # one process: its own metrics, with the process's CPU, memory and GC figures
+        registry.register(REGISTRY)
+    registry.register(_Fixed(extra))
+    return generate_latest(registry)
+
+
+@contextmanager
+def shared_between_workers(data_dir: Path) -> Iterator[None]:
+    """For `serve --workers N`: a fresh folder for the workers' values, named in the
+    environment they inherit, removed when the service stops. An operator's own
+    `PROMETHEUS_MULTIPROC_DIR` is used as it is (and left in place)."""
+    if os.environ.get(MULTIPROCESS_ENV):
+        yield
+        return
+    data_dir.mkdir(parents=True, exist_ok=True)
+    folder = tempfile.mkdtemp(prefix="metrics-", dir=data_dir)
+    os.environ[MULTIPROCESS_ENV] = folder
+    try:
+        yield
+    finally:
+        del os.environ[MULTIPROCESS_ENV]
+        shutil.rmtree(folder, ignore_errors=True)
