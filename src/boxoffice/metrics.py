@@ -4,7 +4,9 @@ Counted where the thing happens, in the process that did it: every HTTP answer (
 method, status, seconds), every purchase's first outcome (paid, declined, pending, or the
 refusal's code; a replayed answer is not a second purchase), every card charge (outcome,
 seconds: the card network's health), queue joins, gate scans, e-mails. What only the database
-knows exactly (orders in flight, e-mails waiting) is read when scraped (`gauges`).
+knows exactly (orders in flight, e-mails waiting) and the waiting rooms' lines (Redis) are
+read when scraped (`gauges`); a scrape while either is down still answers, and says so
+(`boxoffice_database_up`, `boxoffice_queue_store_up` at 0): that is when the operator is looking.
 
 `boxoffice serve --workers N` runs N processes: prometheus_client's multiprocess mode keeps
 each process's values in files of a folder (`PROMETHEUS_MULTIPROC_DIR`, set up by `serve`
@@ -23,6 +25,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from prometheus_client import (
@@ -82,19 +85,63 @@ RECONCILED = Counter(
 )
 
 
-def gauges(*, orders_pending: int, mail_waiting: int) -> list[GaugeMetricFamily]:
-    """Figures read from the database when scraped: exact across every process and host."""
-    pending = GaugeMetricFamily(
-        "boxoffice_orders_pending",
-        "Orders held and not yet paid, declined or released (in checkout or reconciling).",
-        value=orders_pending,
-    )
-    mail = GaugeMetricFamily(
-        "boxoffice_mail_waiting",
-        "Tickets e-mails not sent yet (due or retrying).",
-        value=mail_waiting,
-    )
-    return [pending, mail]
+@dataclass(frozen=True)
+class Scraped:
+    """What a scrape read from the database and the queue's store (None: could not read)."""
+
+    orders_pending: int | None = None
+    mail_waiting: int | None = None
+    # Queued events on sale -> people waiting in their line.
+    queues: dict[str, int] = field(default_factory=dict)
+    # Whether the store answered; None when there was nothing to ask it (no queued event on
+    # sale, or the database could not say which).
+    queue_store_up: bool | None = None
+
+
+def gauges(scraped: Scraped) -> list[GaugeMetricFamily]:
+    """The scrape's figures: exact across every process and host (the same from each)."""
+    database_up = scraped.orders_pending is not None and scraped.mail_waiting is not None
+    families = [
+        GaugeMetricFamily(
+            "boxoffice_database_up",
+            "1 when this scrape could read the database, else 0.",
+            value=int(database_up),
+        )
+    ]
+    if scraped.queue_store_up is not None:
+        families.append(
+            GaugeMetricFamily(
+                "boxoffice_queue_store_up",
+                "1 when this scrape could read the waiting rooms' store (Redis) for the queued "
+                "events on sale, else 0.",
+                value=int(scraped.queue_store_up),
+            )
+        )
+    if database_up:
+        families.append(
+            GaugeMetricFamily(
+                "boxoffice_orders_pending",
+                "Orders held and not yet paid, declined or released (in checkout or reconciling).",
+                value=scraped.orders_pending,
+            )
+        )
+        families.append(
+            GaugeMetricFamily(
+                "boxoffice_mail_waiting",
+                "Tickets e-mails not sent yet (due or retrying).",
+                value=scraped.mail_waiting,
+            )
+        )
+    if scraped.queues:
+        waiting = GaugeMetricFamily(
+            "boxoffice_queue_waiting",
+            "People in a queued event's waiting room not admitted yet.",
+            labels=["event_id"],
+        )
+        for event_id, people in sorted(scraped.queues.items()):
+            waiting.add_metric([event_id], people)
+        families.append(waiting)
+    return families
 
 
 class _Fixed:

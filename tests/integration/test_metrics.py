@@ -12,6 +12,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from boxoffice.app import create_app
 from boxoffice.config import Settings
 from tests.integration.conftest import serve_env
 from tests.support.builders import new_event, new_partner, ticket_type
@@ -79,6 +80,7 @@ async def test_a_scrape_counts_purchases_charges_tickets_and_requests_by_route(
     assert grew("boxoffice_http_request_duration_seconds_count", **orders, status="201") == 1
     assert grew("boxoffice_http_request_duration_seconds_count", **orders, status="402") == 2
     assert grew("boxoffice_http_request_duration_seconds_count", **orders, status="409") == 1
+    assert value(after, "boxoffice_database_up") == 1
     assert value(after, "boxoffice_orders_pending") == 0
     assert value(after, "boxoffice_mail_waiting") >= 1  # the paid order's tickets e-mail
     # routes by template, never by path: no series per order
@@ -103,6 +105,31 @@ async def test_metrics_need_the_token_and_are_off_without_one(
     off = await client.get("/metrics", headers=SCRAPE)
     assert off.status_code == 404
     assert off.json()["code"] == "not_found"
+
+
+async def test_with_the_database_down_a_scrape_still_answers_and_says_so(
+    tmp_path: Path, sandbox: Sandbox
+) -> None:
+    settings = Settings(
+        database_url="sqlite:////nonexistent/dir/boxoffice.db",
+        data_dir=tmp_path,
+        secret_key="test-secret-key-not-for-production",
+        gateway_url=sandbox.url,
+        gateway_key=sandbox.key,
+        metrics_token=TOKEN,
+    )
+    app = create_app(settings, run_workers=False)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://ops") as client:
+            ready = await client.get("/readyz")
+            scraped = await scrape(client)
+
+    assert ready.status_code == 503
+    assert value(scraped, "boxoffice_database_up") == 0
+    assert ("boxoffice_orders_pending", frozenset()) not in scraped
+    readyz = {"route": "/readyz", "method": "GET", "status": "503"}
+    assert value(scraped, "boxoffice_http_request_duration_seconds_count", **readyz) >= 1
 
 
 @pytest.fixture

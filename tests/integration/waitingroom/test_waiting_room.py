@@ -670,3 +670,30 @@ async def test_with_redis_down_the_partner_is_told_the_queue_is_unreachable(
     assert 'data-figure="waiting"' not in live.text  # never an empty line instead
     assert paced.status_code == 503
     assert 'id="per-second-error"' in paced.text
+
+
+async def test_the_operators_scrape_counts_each_queued_sales_line_and_says_when_redis_is_down(
+    app_client: AppClient, redis_url: str
+) -> None:
+    token = {"Authorization": "Bearer metrics-token-for-tests"}
+    crowd = RedisQueue(redis_url, default_rate=0.01)
+    async with app_client(admission_rate=0.01, metrics_token=token["Authorization"][7:]) as client:
+        event, _ = await queued_event(client)
+        try:
+            for i in range(40):
+                await crowd.join(event["id"], f"fan{i}", shuffled=False)
+        finally:
+            await crowd.aclose()
+        scraped = await client.get("/metrics", headers=token)
+    async with app_client(
+        redis_url="redis://127.0.0.1:6399/0", metrics_token=token["Authorization"][7:]
+    ) as redis_down:
+        blind = await redis_down.get("/metrics", headers=token)
+
+    line = f'boxoffice_queue_waiting{{event_id="{event["id"]}"}} 40.0'
+    assert line in scraped.text.splitlines()
+    assert "boxoffice_queue_store_up 1.0" in scraped.text.splitlines()
+    assert blind.status_code == 200  # the rest of the figures still come
+    assert "boxoffice_queue_store_up 0.0" in blind.text.splitlines()
+    assert "boxoffice_database_up 1.0" in blind.text.splitlines()
+    assert f'event_id="{event["id"]}"' not in blind.text

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
+import logging
+
 from fastapi import APIRouter, Request, Response
+from redis.exceptions import RedisError
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from boxoffice import metrics
-from boxoffice.db.tables import orders, outbox
+from boxoffice.db.tables import events, orders, outbox
 from boxoffice.errors import NotFound, Unauthorized
 from boxoffice.ids import tokens_match
+from boxoffice.services import Services
 from boxoffice.web.api.deps import ServicesDep, bearer_token
 from boxoffice.web.problems import problem
+
+log = logging.getLogger("boxoffice.metrics")
 
 router = APIRouter(tags=["health"])
 
@@ -38,6 +46,13 @@ _MAIL_WAITING = (
     .select_from(outbox)
     .where(outbox.c.sent_at.is_(None), outbox.c.failed_at.is_(None))
 )
+# The lines worth a gauge: events selling now behind a waiting room (a handful at a time).
+_QUEUED_ON_SALE = (
+    select(events.c.id)
+    .where(events.c.status == "on_sale", events.c.waiting_room.is_(True))
+    .order_by(events.c.id)
+    .limit(100)
+)
 
 
 @router.get("/metrics", include_in_schema=False)
@@ -50,12 +65,32 @@ async def metrics_text(request: Request, svc: ServicesDep) -> Response:
     given = bearer_token(request)
     if given is None or not tokens_match(given, expected):
         raise Unauthorized("send the metrics token as `Authorization: Bearer <token>`")
-    async with svc.engine.connect() as conn:
-        pending = int(await conn.scalar(_PENDING_ORDERS) or 0)
-        waiting = int(await conn.scalar(_MAIL_WAITING) or 0)
-    body = metrics.exposition(metrics.gauges(orders_pending=pending, mail_waiting=waiting))
+    body = metrics.exposition(metrics.gauges(await _scrape(svc)))
     return Response(
         body,
         media_type="text/plain; version=0.0.4; charset=utf-8",
         headers={"Cache-Control": "no-store"},
     )
+
+
+async def _scrape(svc: Services) -> metrics.Scraped:
+    """The database's and the queue's figures, each left out (and said to be down) when it
+    cannot be read: the process's own metrics are worth most when those are failing."""
+    try:
+        async with svc.engine.connect() as conn:
+            pending = int(await conn.scalar(_PENDING_ORDERS) or 0)
+            waiting = int(await conn.scalar(_MAIL_WAITING) or 0)
+            queued = list((await conn.scalars(_QUEUED_ON_SALE)).all())
+    except (SQLAlchemyError, OSError):
+        log.warning("metrics: the database did not answer")
+        return metrics.Scraped()
+    scraped = metrics.Scraped(orders_pending=pending, mail_waiting=waiting)
+    room = svc.sales.waiting_room
+    if room is None or not queued:
+        return scraped
+    try:
+        lines = {event_id: (await room.store.stats(event_id)).waiting for event_id in queued}
+    except (RedisError, OSError):
+        log.warning("metrics: the waiting rooms' store did not answer")
+        return dataclasses.replace(scraped, queue_store_up=False)
+    return dataclasses.replace(scraped, queues=lines, queue_store_up=True)
