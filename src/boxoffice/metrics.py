@@ -20,10 +20,11 @@ purchase makes.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +40,22 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 
 MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
+log = logging.getLogger("boxoffice.metrics")
+_failures = 0
+
+
+def record(update: Callable[[], object]) -> None:
+    """Apply one metric update. One that fails (in multiprocess mode the values are files:
+    a full disk) is logged, never raised: no purchase, scan or answer may fail for a figure,
+    least of all after a card was charged."""
+    global _failures
+    try:
+        update()
+    except Exception:
+        _failures += 1
+        if _failures == 1 or _failures % 1000 == 0:
+            log.exception("a metric could not be recorded (%d so far)", _failures)
+
 
 # Seconds: a page or a poll takes milliseconds, a purchase ~50 ms of card network and more
 # under load; the waiting room's held joins take up to ten seconds.

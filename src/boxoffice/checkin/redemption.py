@@ -152,7 +152,7 @@ async def check_in(ctx: CheckinContext, *, device: Device, scan: Scan) -> Answer
         if scan.nonce is not None and (replayed := await replay(ctx, device, scan.nonce)):
             return replayed  # the same scan, sent twice at once: answer as the first
         raise
-    metrics.SCANS.labels(str(answer.result)).inc()
+    metrics.record(lambda: metrics.SCANS.labels(str(answer.result)).inc())
     return answer
 
 

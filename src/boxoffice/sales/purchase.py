@@ -151,7 +151,8 @@ async def _place_order(ctx: SalesContext, purchase: Purchase) -> tuple[str | Non
         currency=order.currency,
         payment_method=purchase.command.payment_method,
     )
-    metrics.CHARGES.labels(_CHARGE_OUTCOMES[type(outcome)]).observe(time.perf_counter() - charging)
+    took, kind = time.perf_counter() - charging, _CHARGE_OUTCOMES.get(type(outcome), "unknown")
+    metrics.record(lambda: metrics.CHARGES.labels(kind).observe(took))
     try:
         if isinstance(outcome, Approved):
             answer = await settlement.confirm(ctx, order, intent_id=outcome.intent_id)
@@ -176,10 +177,10 @@ def _counted(result: tuple[str | None, PurchaseAnswer]) -> tuple[str | None, Pur
     """Count a purchase's first answer (paid, pending, declined, or the refusal's code)."""
     answer = result[1]
     body = answer.body
-    outcome = body.get("code") if answer.is_problem else body.get("status")
-    metrics.PURCHASES.labels(str(outcome)).inc()
+    outcome = str(body.get("code") if answer.is_problem else body.get("status"))
+    metrics.record(lambda: metrics.PURCHASES.labels(outcome).inc())
     if outcome == OrderStatus.PAID:
-        metrics.TICKETS.inc(len(body.get("tickets", ())))
+        metrics.record(lambda: metrics.TICKETS.inc(len(body.get("tickets", ()))))
     return result
 
 

@@ -130,7 +130,7 @@ async def join(
         place = await room.store.join(event_id, digest, shuffled=shuffled)
     except RedisError as error:
         raise WaitingRoomUnavailable("the queue cannot be reached; try again shortly") from error
-    metrics.QUEUE_JOINS.inc()
+    metrics.record(metrics.QUEUE_JOINS.inc)
     # Joined after the opening: at the back, behind everyone earlier and ahead of everyone
     # later, so this rank is final and the token can carry it.
     token = _place_token(room, event_id, digest, rank=None if shuffled else place.rank)

@@ -45,7 +45,8 @@ class RequestContext:
         finally:
             seconds = time.perf_counter() - started
             route = getattr(scope.get("route"), "path", None) or "unmatched"
-            metrics.HTTP.labels(route, scope["method"], str(status)).observe(seconds)
+            labels = (route, scope["method"], str(status))
+            metrics.record(lambda: metrics.HTTP.labels(*labels).observe(seconds))
             log.info(
                 "request",
                 extra={
