@@ -12,7 +12,8 @@ read when scraped (`gauges`); a scrape while either is down still answers, and s
 each process's values in files of a folder (`PROMETHEUS_MULTIPROC_DIR`, set up by `serve`
 before the workers start), and a scrape answered by any worker sums them all. Each update is
 a few microseconds (an mmap write under a lock), so the hot path can afford the five or so a
-purchase makes.
+purchase makes; and every update goes through `record`, which logs one that fails instead of
+raising it into the purchase it was counting.
 
 `GET /metrics` is not public (it tells sales figures): it answers only with
 `Authorization: Bearer <BOXOFFICE_METRICS_TOKEN>`, and not at all when no token is set.
