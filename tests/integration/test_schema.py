@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import inspect, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from boxoffice.db.migrate import alembic_config, upgrade
 from boxoffice.db.tables import metadata
 from boxoffice.mail.outbox import DUE_MAIL
 from boxoffice.sales.reconciler import DUE_PENDING_ORDERS
@@ -79,3 +83,31 @@ async def test_the_mail_worker_takes_due_rows_in_order_from_the_index_of_unsent_
     assert "ix_outbox_due" in plan, plan
     assert "Sort" not in plan, plan  # PostgreSQL: read in order, no sort of the backlog
     assert "TEMP B-TREE" not in plan, plan  # SQLite: the same
+
+
+async def test_the_order_language_migration_rolls_back_and_forward(database_url: str) -> None:
+    """A release rolled back must leave the schema, and on PostgreSQL the hold function, as
+    the release before it wrote them; rolling forward again must work."""
+
+    async def language_column_and_hold_arguments() -> tuple[bool, int | None]:
+        engine = create_async_engine(database_url)
+        try:
+            async with engine.connect() as conn:
+                columns = await conn.run_sync(
+                    lambda sync: [c["name"] for c in inspect(sync).get_columns("orders")]
+                )
+                arguments = None
+                if engine.dialect.name == "postgresql":
+                    arguments = await conn.scalar(
+                        text("SELECT pronargs FROM pg_proc WHERE proname = 'boxoffice_hold'")
+                    )
+        finally:
+            await engine.dispose()
+        return "locale" in columns, arguments
+
+    postgres = database_url.startswith("postgresql")
+    assert await language_column_and_hold_arguments() == (True, 16 if postgres else None)
+    await asyncio.to_thread(command.downgrade, alembic_config(database_url), "0006")
+    assert await language_column_and_hold_arguments() == (False, 15 if postgres else None)
+    await asyncio.to_thread(upgrade, database_url)
+    assert await language_column_and_hold_arguments() == (True, 16 if postgres else None)
