@@ -82,6 +82,11 @@ def enter(page: Any, text: str, expect: str) -> None:
     page.wait_for_selector("#result:not(.result-busy)")
 
 
+def mistyped(code: str) -> str:
+    """The code with its last character misread: always caught by the check character."""
+    return code[:-1] + ("2" if code[-1] != "2" else "3")
+
+
 def stats(served: ServedApp, sale: dict[str, Any]) -> dict[str, Any]:
     url = f"{served.url}/api/v1/events/{sale['event_id']}/checkin-stats"
     answer: dict[str, Any] = httpx.get(url, headers=sale["headers"]).json()
@@ -108,8 +113,9 @@ def test_the_scanner_admits_a_typed_code_once_then_says_already_used(
     assert page.locator("#result-title").inner_text().lower() == "already used"
     assert "at north-1" in page.locator("#result-detail").inner_text()
 
-    enter(page, code[:-1] + ("2" if code[-1] != "2" else "3"), expect="invalid")
+    enter(page, mistyped(code), expect="invalid")
     assert "Typo" in page.locator("#result-detail").inner_text()
+    assert page.locator("#result-detail").inner_text().endswith(f"Did you mean {code}?")
     report = stats(served, sale)
     assert (report["admitted"], report["scans"]) == (1, 3)
 
@@ -138,10 +144,17 @@ def test_a_phone_in_portuguese_gets_the_scanner_and_its_verdicts_in_portuguese(
         enter(page, code, expect="already_used")
         assert page.locator("#result-title").inner_text().lower() == "já usado"
         assert "na entrada norte-1" in page.locator("#result-detail").inner_text()
-        enter(page, code[:-1] + ("2" if code[-1] != "2" else "3"), expect="invalid")
+        enter(page, mistyped(code), expect="invalid")
         detail = page.locator("#result-detail").inner_text()
         assert detail.startswith("Erro de digitação")
+        assert detail.endswith(f"Você quis dizer {code}?")  # the ticket it was meant to be
         assert "did you mean" not in detail  # the API's English hint stays off a Portuguese page
+        other = sale["codes"][1]
+        context.set_offline(True)
+        enter(page, mistyped(other), expect="invalid")
+        assert page.locator("#result-detail").inner_text().endswith(f"Você quis dizer {other}?")
+        assert "offline" in page.locator("#result-source").inner_text()
+        context.set_offline(False)
         assert page.get_by_role("button", name="Ligar câmera").is_visible()
         assert problems == []  # the words' JSON block parses, and breaks no CSP rule
     finally:

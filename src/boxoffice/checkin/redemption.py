@@ -60,6 +60,14 @@ from boxoffice.tickets.codes import format_code
 
 t, a, s = tickets.c, ticket_admissions.c, checkin_scans.c
 
+# Codes of this event among a typo's corrections. A gate device holds every code of its event
+# in its offline bundle anyway: telling it which correction is a ticket reveals nothing new.
+ON_RECORD = (
+    select(t.code)
+    .where(t.event_id == bindparam("b_event_id"), t.code.in_(bindparam("b_codes", expanding=True)))
+    .order_by(t.code)
+)
+
 CLAIM = (
     update(tickets)
     .where(
@@ -93,6 +101,8 @@ class Answer:
     first_gate: str | None = None
     reason: str | None = None
     hint: str | None = None
+    # A mistyped code: the codes one typo away that are tickets of this event (canonical).
+    suggestions: tuple[str, ...] = ()
 
     def as_json(self) -> dict[str, Any]:
         body: dict[str, Any] = {"result": str(self.result), "scan_id": self.scan_id}
@@ -111,6 +121,8 @@ class Answer:
             body["message"] = MESSAGES.get(reason, "")
         if self.hint:
             body["hint"] = self.hint
+        if self.suggestions:
+            body["suggestions"] = [format_code(code) for code in self.suggestions]
         return body
 
 
@@ -182,7 +194,19 @@ async def _redeem(
 
     if reading.refusal is not None:
         await log(reading.refusal, reason=reading.reason)
-        return Answer(reading.refusal, scan_id, reason=reading.reason, hint=reading.hint)
+        on_record: tuple[str, ...] = ()
+        if reading.corrections:  # a typo: which of the codes it could have been are here
+            codes = await conn.scalars(
+                ON_RECORD, {"b_event_id": device.event_id, "b_codes": list(reading.corrections)}
+            )
+            on_record = tuple(codes.all())
+        return Answer(
+            reading.refusal,
+            scan_id,
+            reason=reading.reason,
+            hint=reading.hint,
+            suggestions=on_record,
+        )
     won = (
         await conn.execute(CLAIM, {"b_code": reading.code, "b_event_id": device.event_id})
     ).first()

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from boxoffice.tickets import qr
-from boxoffice.tickets.codes import InvalidCode, parse_code
+from boxoffice.tickets.codes import InvalidCode, parse_code, suggest_corrections
 
 
 class Result(enum.StrEnum):
@@ -70,6 +70,9 @@ class Reading:
     refusal: Result | None = None
     reason: str | None = None
     hint: str | None = None
+    # A typed code that fails its check character: the valid codes one typo away (7 to 13),
+    # of which the gate is told those that are tickets of its event.
+    corrections: tuple[str, ...] = ()
 
     @property
     def refused(self) -> bool:
@@ -101,7 +104,14 @@ def read_code(text: str) -> Reading:
     try:
         return Reading(code=parse_code(text))
     except InvalidCode as error:
-        return Reading(code=None, refusal=Result.INVALID, reason=error.reason, hint=error.hint)
+        corrections = tuple(suggest_corrections(text)) if error.reason == "check" else ()
+        return Reading(
+            code=None,
+            refusal=Result.INVALID,
+            reason=error.reason,
+            hint=error.hint,
+            corrections=corrections,
+        )
 
 
 def unknown_key(reading: Reading) -> bool:

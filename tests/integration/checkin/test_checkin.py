@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from boxoffice.db.tables import checkin_scans, ticket_admissions
 from boxoffice.tickets import qr, rotating
-from boxoffice.tickets.codes import parse_code
+from boxoffice.tickets.codes import InvalidCode, parse_code
 from boxoffice.tickets.presentation import TicketsContext
 from tests.integration.checkin.conftest import (
     Gate,
@@ -63,17 +63,35 @@ async def test_a_typed_code_admits_and_a_typo_is_refused_with_a_hint_before_any_
     engine: AsyncEngine,
 ) -> None:
     code = (await sell(client, event, sandbox))["tickets"][0]["code"]
+    # two neighbours swapped (two equal ones would swap into the same code: then misread one)
     swapped = code[:-2] + code[-1] + code[-2]
+    if swapped == code:
+        swapped = code[:-1] + ("2" if code[-1] != "2" else "3")
+    nobody = next(  # a mistyped code none of whose corrections is a ticket of this event
+        c for c in (f"22{x}-{y}222" for x in "3456789" for y in "ABCDEFG") if _invalid(c)
+    )
 
     typo = await check_in(client, gate, code=swapped)
+    stray = await check_in(client, gate, code=nobody)
     admitted = await check_in(client, gate, code=code.replace("-", "").lower())
 
     assert typo["result"] == "invalid"
     assert typo["reason"] == "check"
     assert code in typo["hint"]
+    assert typo["suggestions"] == [code]  # of the codes one typo away, the one that is a ticket
     assert "ticket" not in typo
+    assert stray["reason"] == "check"
+    assert "suggestions" not in stray
     assert admitted["result"] == "admitted"
     assert await ticket_state(engine, code) == ("used", 1, 1)
+
+
+def _invalid(text: str) -> bool:
+    try:
+        parse_code(text)
+    except InvalidCode:
+        return True
+    return False
 
 
 async def test_a_forged_payload_for_a_real_ticket_is_invalid_and_changes_nothing(

@@ -10,9 +10,10 @@ CDN) under a Content-Security-Policy with no inline script.
 It speaks the phone's language, chosen as for every page (the ``bx_lang`` cookie,
 ``Accept-Language``, the site's default): the template's words, and those the scripts write
 (results, reasons, the offline list's state), which they read from a JSON data block in the
-page, so the copy the service worker keeps offline speaks it too. The API's ``hint`` for a
-mistyped code is English and is shown only on an English page; elsewhere the reason's own
-sentence, translated, says what to check.
+page, so the copy the service worker keeps offline speaks it too. A mistyped code is
+answered with the tickets it could have been (the API's ``suggestions``, or the offline
+bundle), worded in the page's language; the API's ``hint`` is English and is shown only on an
+English page, and never for a typo (it lists every code one typo away, tickets or not).
 """
 
 from __future__ import annotations

@@ -41,7 +41,15 @@
   function decide(state, input, scannedAt) {
     if (!state.bundle) { return Promise.resolve({ result: 'invalid', reason: 'no_bundle' }); }
     return read(state, input, scannedAt).then(function (reading) {
-      if (reading.refusal) { return { result: reading.refusal, reason: reading.reason }; }
+      if (reading.refusal) {
+        var refused = { result: reading.refusal, reason: reading.reason };
+        if (reading.reason === 'check') {  /* a typo: the codes it could have been, if here */
+          refused.suggestions = V.corrections(input.code).filter(function (code) {
+            return state.bundle.rows[code] !== undefined;
+          }).map(V.displayCode);
+        }
+        return refused;
+      }
       var code = reading.code;
       var row = state.bundle.rows[code];
       if (!row) { return { result: 'invalid', reason: 'unknown_code' }; }

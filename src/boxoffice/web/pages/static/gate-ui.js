@@ -85,8 +85,15 @@
       detail = ticket ? ticket.code : '';
     } else {
       detail = MESSAGES[answer.reason] || answer.message || '';
-      /* The API's hint ("did you mean …?") is English: shown on an English page only. */
-      if (answer.hint && WORDS.hints) { detail += ' ' + answer.hint; }
+      if (answer.suggestions && answer.suggestions.length) {
+        /* Tickets of this event one typo away, in the page's language ("A or B"). */
+        var codes = new Intl.ListFormat(WORDS.lang, { type: 'disjunction' }).format(answer.suggestions);
+        detail += ' ' + say(WORDS.did_you_mean, { codes: codes });
+      } else if (answer.hint && WORDS.hints && answer.reason !== 'check') {
+        /* The API's own hint is English: shown on an English page only, and not for a typo,
+         * where it lists every code one typo away, tickets or not. */
+        detail += ' ' + answer.hint;
+      }
     }
     $('result-detail').textContent = detail;
     $('result-source').textContent = options.offline ? WORDS.decided_offline : '';

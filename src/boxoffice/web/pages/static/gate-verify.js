@@ -33,6 +33,24 @@
 
   function displayCode(code) { return code.slice(0, 3) + '-' + code.slice(3); }
 
+  /* The valid codes one substitution or one adjacent swap away from a typed code that fails
+   * its check character (as tickets.codes.suggest_corrections): 7 to 13 of them. */
+  function corrections(text) {
+    var code = String(text).replace(/[\s-]/g, '').toUpperCase();
+    var found = {};
+    for (var i = 0; i < code.length; i += 1) {
+      for (var j = 0; j < CODE.length; j += 1) {
+        found[code.slice(0, i) + CODE[j] + code.slice(i + 1)] = true;
+      }
+      if (i + 1 < code.length) {
+        found[code.slice(0, i) + code[i + 1] + code[i] + code.slice(i + 2)] = true;
+      }
+    }
+    return Object.keys(found).filter(function (c) {
+      return c !== code && checksum(c) === 0;
+    }).sort();
+  }
+
   function toBytes(big, length) {
     var out = new Uint8Array(length);
     for (var i = length - 1; i >= 0; i -= 1) { out[i] = Number(big & 255n); big >>= 8n; }
@@ -170,7 +188,7 @@
   }
 
   global.BxGateVerify = {
-    parseCode: parseCode, displayCode: displayCode, parsePayload: parsePayload,
-    importKeys: importKeys, readPayload: readPayload
+    parseCode: parseCode, displayCode: displayCode, corrections: corrections,
+    parsePayload: parsePayload, importKeys: importKeys, readPayload: readPayload
   };
 }(window));
