@@ -36,6 +36,7 @@ from boxoffice.errors import (
 from boxoffice.sales.contention import with_retries
 from boxoffice.waitingroom import passes
 from boxoffice.waitingroom.pacing import poll_after_seconds
+from boxoffice.waitingroom.snapshots import Snapshots
 from boxoffice.waitingroom.store import Place, QueueStats, QueueStore
 
 log = logging.getLogger("boxoffice.waitingroom")
@@ -48,15 +49,17 @@ class WaitingRoom:
     clock: Callable[[], datetime]
     pass_ttl: timedelta = timedelta(minutes=10)
     place_ttl: timedelta = timedelta(hours=12)
-    # Per process: each queued event's admission frontier, rate and epoch, as last read from
-    # the store, with when to read it again (see `_frontier`).
-    frontiers: dict[str, tuple[float, float, float, str]] = field(default_factory=dict)
+    # Per process: each queued event's admission frontier, rate and epoch, read from the
+    # store once per quarter second however many requests need it (see `_frontier`).
+    frontiers: Snapshots[tuple[float, float, str]] = field(
+        default_factory=lambda: Snapshots(FRONTIER_FRESH_SECONDS)
+    )
     # Joins and polls served at once by this process; the rest wait their turn here, off the
     # event loop's ready queue, where admitted buyers' purchases would queue behind them.
     doors: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(DOORS))
-    # Per process: each queued event's seats left (capacity minus held and sold), as last
-    # read from the database, with when to read it again (see `_seats_left`).
-    seats: dict[str, tuple[float, int]] = field(default_factory=dict)
+    # Per process: each queued event's seats left (capacity minus held and sold), read from
+    # the database once per two seconds (see `_seats_left`).
+    seats: Snapshots[int] = field(default_factory=lambda: Snapshots(SEATS_FRESH_SECONDS))
 
 
 # An opening rush sends hundreds of joins a second; each is a little CPU and a Redis round
@@ -177,17 +180,15 @@ async def _frontier(room: WaitingRoom, event_id: str) -> tuple[float, float, str
     only grows, and the stale value is the smaller one. A revoked epoch (or a store that
     lost the queue) is noticed as late, and then by every pass of the event at once.
     """
-    cached = room.frontiers.get(event_id)
-    if cached is not None and cached[0] > time.monotonic():
-        return cached[1], cached[2], cached[3]
-    try:
-        frontier, rate, epoch = await room.store.frontier(event_id)
-    except RedisError as error:
-        raise WaitingRoomUnavailable("the queue cannot be reached; try again shortly") from error
-    if len(room.frontiers) > 1024:
-        room.frontiers.clear()
-    room.frontiers[event_id] = (time.monotonic() + FRONTIER_FRESH_SECONDS, frontier, rate, epoch)
-    return frontier, rate, epoch
+
+    async def read() -> tuple[float, float, str]:
+        try:
+            return await room.store.frontier(event_id)
+        except RedisError as error:
+            unreachable = "the queue cannot be reached; try again shortly"
+            raise WaitingRoomUnavailable(unreachable) from error
+
+    return await room.frontiers.get(event_id, read)
 
 
 # Clocks of web workers may differ a little: a rank is final only this long after the opening.
@@ -297,17 +298,17 @@ async def _seats_left(room: WaitingRoom, engine: AsyncEngine, event_id: str) -> 
     Only a hint for the page: when the database cannot say, the last answer stands (or "some
     left"), and the queue goes on answering from Redis and its tokens as it did without it.
     """
-    cached = room.seats.get(event_id)
-    if cached is not None and cached[0] > time.monotonic():
-        return cached[1]
-    try:
-        async with engine.connect() as conn:
-            left = int(await conn.scalar(_SEATS_LEFT, {"event_id": event_id}) or 0)
-    except (SQLAlchemyError, OSError):
-        log.warning("seats left of %s unknown: the database did not answer", event_id)
-        left = cached[1] if cached is not None else 1
-    room.seats[event_id] = (time.monotonic() + SEATS_FRESH_SECONDS, left)
-    return left
+
+    async def read() -> int:
+        try:
+            async with engine.connect() as conn:
+                return int(await conn.scalar(_SEATS_LEFT, {"event_id": event_id}) or 0)
+        except (SQLAlchemyError, OSError):
+            log.warning("seats left of %s unknown: the database did not answer", event_id)
+            last = room.seats.last(event_id)
+            return last if last is not None else 1
+
+    return await room.seats.get(event_id, read)
 
 
 async def check_pass(room: WaitingRoom, *, event_id: str, buyer: str, text: str | None) -> None:

@@ -316,6 +316,32 @@ async def test_waiting_buyers_polling_cost_the_queue_store_no_round_trip_each(
     assert after - before <= 4, "one frontier read per quarter second per worker, not one per poll"
 
 
+async def test_a_burst_of_polls_as_the_snapshot_expires_reads_the_queue_store_once(
+    app_client: AppClient, redis_url: str
+) -> None:
+    """When the worker's quarter-second snapshot runs out, the polls arriving together wait
+    for one read of the frontier instead of each starting its own (a slow Redis would
+    otherwise get more reads the slower it answers)."""
+    async with app_client(admission_rate=0.001) as client:
+        event, _ = await queued_event(client)
+        places = [await join(client, event["id"], f"b{i}@example.com") for i in range(40)]
+        await asyncio.sleep(FRONTIER_FRESH_SECONDS + 0.05)
+        before = await redis_commands(redis_url, "evalsha")
+        answers = await asyncio.gather(
+            *(
+                client.get(
+                    f"/api/v1/events/{event['id']}/queue",
+                    headers={"Authorization": f"Bearer {place['place_token']}"},
+                )
+                for place in places
+            )
+        )
+        after = await redis_commands(redis_url, "evalsha")
+    assert [a.status_code for a in answers] == [200] * 40
+    assert sorted(a.json()["position"] for a in answers) == list(range(1, 41))
+    assert after - before <= 2, f"{after - before} frontier reads for one burst of polls"
+
+
 async def test_admitted_buyers_poll_and_buy_without_a_queue_store_round_trip_each(
     app_client: AppClient, redis_url: str, sandbox: Sandbox
 ) -> None:
