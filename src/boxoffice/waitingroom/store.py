@@ -145,6 +145,10 @@ class QueueStore(Protocol):
         ...
 
     async def set_rate(self, event_id: str, per_second: float) -> None: ...
+    async def ping(self) -> None:
+        """Return when the store answers; raise when it cannot be reached."""
+        ...
+
     async def aclose(self) -> None: ...
 
 
@@ -208,6 +212,9 @@ class RedisQueue:
         await self._advance(keys=[queue, state], args=[self._default_rate, new_epoch()])
         await self._redis.hset(state, "rate", str(per_second))
 
+    async def ping(self) -> None:
+        await self._redis.ping()
+
     async def aclose(self) -> None:
         await self._redis.aclose()
 
@@ -263,6 +270,9 @@ class MemoryQueue:
     async def set_rate(self, event_id: str, per_second: float) -> None:
         frontier, _ = self._advance(event_id)
         self._state[event_id] = (frontier, time.monotonic(), per_second)
+
+    async def ping(self) -> None:
+        return None  # in this process: always there
 
     async def aclose(self) -> None:
         return None

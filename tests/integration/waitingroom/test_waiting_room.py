@@ -723,3 +723,19 @@ async def test_the_operators_scrape_counts_each_queued_sales_line_and_says_when_
     assert "boxoffice_queue_store_up 0.0" in blind.text.splitlines()
     assert "boxoffice_database_up 1.0" in blind.text.splitlines()
     assert f'event_id="{event["id"]}"' not in blind.text
+
+
+async def test_the_scrape_says_whether_redis_answers_before_any_queued_sale_opens(
+    app_client: AppClient,
+) -> None:
+    """An alert on the queue's store must fire while there is still time to fix it: before
+    a queued event goes on sale, not at its opening."""
+    token = "metrics-token-for-tests"
+    headers = {"Authorization": f"Bearer {token}"}
+    async with app_client(metrics_token=token) as client:
+        up = await client.get("/metrics", headers=headers)
+    async with app_client(redis_url="redis://127.0.0.1:6399/0", metrics_token=token) as client:
+        down = await client.get("/metrics", headers=headers)
+    assert "boxoffice_queue_store_up 1.0" in up.text.splitlines()
+    assert "boxoffice_queue_store_up 0.0" in down.text.splitlines()
+    assert "boxoffice_queue_waiting" not in up.text  # no line is on sale: no series invented

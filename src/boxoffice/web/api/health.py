@@ -75,21 +75,25 @@ async def metrics_text(request: Request, svc: ServicesDep) -> Response:
 
 async def _scrape(svc: Services) -> metrics.Scraped:
     """The database's and the queue's figures, each left out (and said to be down) when it
-    cannot be read: the process's own metrics are worth most when those are failing."""
+    cannot be read: the process's own metrics are worth most when those are failing. Redis
+    is asked even when no queued event is on sale (a ping), so that an alert on
+    `boxoffice_queue_store_up` sees it go down before the sale that needs it opens."""
+    scraped, queued = metrics.Scraped(), []
     try:
         async with svc.engine.connect() as conn:
             pending = int(await conn.scalar(_PENDING_ORDERS) or 0)
             waiting = int(await conn.scalar(_MAIL_WAITING) or 0)
             queued = list((await conn.scalars(_QUEUED_ON_SALE)).all())
+        scraped = metrics.Scraped(orders_pending=pending, mail_waiting=waiting)
     except (SQLAlchemyError, OSError):
         log.warning("metrics: the database did not answer")
-        return metrics.Scraped()
-    scraped = metrics.Scraped(orders_pending=pending, mail_waiting=waiting)
     room = svc.sales.waiting_room
-    if room is None or not queued:
+    if room is None:
         return scraped
     try:
         lines = {event_id: (await room.store.stats(event_id)).waiting for event_id in queued}
+        if not queued:
+            await room.store.ping()
     except (RedisError, OSError):
         log.warning("metrics: the waiting rooms' store did not answer")
         return dataclasses.replace(scraped, queue_store_up=False)
