@@ -116,8 +116,10 @@ def test_the_scanner_admits_a_typed_code_once_then_says_already_used(
     enter(page, mistyped(code), expect="invalid")
     assert "Typo" in page.locator("#result-detail").inner_text()
     assert page.locator("#result-detail").inner_text().endswith(f"Did you mean {code}?")
+    enter(page, code[:-1], expect="invalid")  # a character short: said how many there are
+    assert page.locator("#result-detail").inner_text().endswith("This one has 6 characters.")
     report = stats(served, sale)
-    assert (report["admitted"], report["scans"]) == (1, 3)
+    assert (report["admitted"], report["scans"]) == (1, 4)
 
 
 def test_a_phone_in_portuguese_gets_the_scanner_and_its_verdicts_in_portuguese(
@@ -149,11 +151,20 @@ def test_a_phone_in_portuguese_gets_the_scanner_and_its_verdicts_in_portuguese(
         assert detail.startswith("Erro de digitação")
         assert detail.endswith(f"Você quis dizer {code}?")  # the ticket it was meant to be
         assert "did you mean" not in detail  # the API's English hint stays off a Portuguese page
+        # A letter O where codes have none: which character, and what it was likely misread for.
+        enter(page, code[:1] + "O" + code[2:], expect="invalid")
+        assert (
+            page.locator("#result-detail")
+            .inner_text()
+            .endswith("O caractere 2 (O) nunca é usado nos códigos: você quis dizer D ou Q?")
+        )
         other = sale["codes"][1]
         context.set_offline(True)
         enter(page, mistyped(other), expect="invalid")
         assert page.locator("#result-detail").inner_text().endswith(f"Você quis dizer {other}?")
         assert "offline" in page.locator("#result-source").inner_text()
+        enter(page, other + "7", expect="invalid")  # offline too, in the page's language
+        assert page.locator("#result-detail").inner_text().endswith("Este tem 8 caracteres.")
         context.set_offline(False)
         assert page.get_by_role("button", name="Ligar câmera").is_visible()
         assert problems == []  # the words' JSON block parses, and breaks no CSP rule

@@ -47,12 +47,26 @@ _HALF: int = BASE ** (PAYLOAD_LENGTH // 2)  # 24,389
 _ROUNDS = 8  # as in FF3-1; more rounds only make issuing slower
 _MIN_KEY_BYTES = 16  # a short key would make the permutation itself guessable
 
-_NOT_USED = {
-    **dict.fromkeys("0O", "0 and O are not used in codes; did you mean D or Q?"),
-    **dict.fromkeys("1IL", "1, I and L are not used in codes; did you mean 7, J or T?"),
-    "U": "U is not used in codes; did you mean V?",
-    "S": "S is not used in codes; did you mean 5?",
-}
+# Characters codes never use, and the symbols each is usually misread for (a 0 written for D,
+# say); support and gate pages name them in their own language.
+LOOKALIKES = {"0": "DQ", "O": "DQ", "1": "7JT", "I": "7JT", "L": "7JT", "U": "V", "S": "5"}
+
+
+def _listed(symbols: str, last: str) -> str:
+    """``D or Q``, ``1, I and L``: symbols named in a sentence."""
+    return f" {last} ".join(part for part in (", ".join(symbols[:-1]), symbols[-1]) if part)
+
+
+def _not_used(char: str) -> str:
+    """``0 and O are not used in codes; did you mean D or Q?``: every look-alike of the
+    character named, and what it was probably meant to be."""
+    alike = "".join(c for c, meant in LOOKALIKES.items() if meant == LOOKALIKES[char])
+    verb = "is" if len(alike) == 1 else "are"
+    meant = _listed(LOOKALIKES[char], "or")
+    return f"{_listed(alike, 'and')} {verb} not used in codes; did you mean {meant}?"
+
+
+_NOT_USED = {char: _not_used(char) for char in LOOKALIKES}
 
 Reason = Literal["length", "character", "check"]
 

@@ -12,8 +12,10 @@ It speaks the phone's language, chosen as for every page (the ``bx_lang`` cookie
 (results, reasons, the offline list's state), which they read from a JSON data block in the
 page, so the copy the service worker keeps offline speaks it too. A mistyped code is
 answered with the tickets it could have been (the API's ``suggestions``, or the offline
-bundle), worded in the page's language; the API's ``hint`` is English and is shown only on an
-English page, and never for a typo (it lists every code one typo away, tickets or not).
+bundle), worded in the page's language. The API's ``hint`` is English, so the page does not
+show it: what is wrong with a typed code (how many characters it has, which one codes never
+use and what it was probably misread for) is worked out by the page from what was typed, in
+its own language, online and offline alike.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from pathlib import Path
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
+from boxoffice.tickets.codes import LOOKALIKES
 from boxoffice.web.pages.rendering import environment, view_of
 
 STATIC = Path(__file__).parent / "static"
@@ -75,7 +78,12 @@ def _page(request: Request, *, event_id: str) -> HTMLResponse:
     html = (
         environment(view.locale)
         .get_template("gate.html")
-        .render(view=view, event_id=event_id, scanner_library=SCANNER_LIBRARY)
+        .render(
+            view=view,
+            event_id=event_id,
+            scanner_library=SCANNER_LIBRARY,
+            lookalikes=LOOKALIKES,
+        )
     )
     headers = {**PAGE_HEADERS, "Content-Language": view.lang}
     return HTMLResponse(html, headers=headers)

@@ -18,7 +18,7 @@ from boxoffice.errors import NotFound
 from boxoffice.mail.outbox import resend_tickets
 from boxoffice.sales import queries, refunds
 from boxoffice.support.search import search
-from boxoffice.tickets.codes import ALPHABET, CODE_LENGTH, InvalidCode
+from boxoffice.tickets.codes import ALPHABET, CODE_LENGTH, LOOKALIKES, InvalidCode
 from boxoffice.web.pages.context import pages_of
 from boxoffice.web.pages.forms import read_form
 from boxoffice.web.pages.rendering import PageRoute, redirect, render
@@ -27,8 +27,6 @@ from boxoffice.web.ratelimit import enforce
 
 router = APIRouter(prefix="/support", route_class=PageRoute, include_in_schema=False)
 Agent = Annotated[str | None, Depends(signed_in_agent)]
-LOOKALIKES = {"0": "D / Q", "O": "D / Q", "1": "7 / J / T", "I": "7 / J / T", "L": "7 / J / T"}
-LOOKALIKES |= {"U": "V", "S": "5"}
 
 
 def typo(problem: InvalidCode, typed: str) -> dict[str, Any]:
@@ -38,7 +36,8 @@ def typo(problem: InvalidCode, typed: str) -> dict[str, Any]:
     details["expected"] = CODE_LENGTH
     for position, char in enumerate(symbols, start=1):
         if char not in ALPHABET:
-            details |= {"char": char, "position": position, "instead": LOOKALIKES.get(char)}
+            instead = " / ".join(LOOKALIKES[char]) if char in LOOKALIKES else None
+            details |= {"char": char, "position": position, "instead": instead}
             break
     return details
 

@@ -64,7 +64,26 @@
     }
   }
 
-  /* Show one answer: {result, ticket?, first_scanned_at?, first_gate?, reason?, message?, hint?} */
+  /* What exactly is wrong with a typed code, in the page's language, worked out here from
+   * what was typed (online and offline alike; the API's `hint` is English): how many
+   * characters it has, or which one codes never use and what it may have been misread for. */
+  function misread(reason, typed) {
+    var read = global.BxGateVerify.parseCode(typed);
+    if (reason === 'length' && read.reason === 'length') {
+      return ' ' + count(WORDS.typed_length, read.length);
+    }
+    if (reason === 'character' && read.reason === 'character') {
+      var words = { position: read.position, character: read.character };
+      var instead = (WORDS.lookalikes[read.character] || '').split('');  /* tickets.codes */
+      if (!instead.length) { return ' ' + say(WORDS.never_used, words); }
+      words.options = new Intl.ListFormat(WORDS.lang, { type: 'disjunction' }).format(instead);
+      return ' ' + say(WORDS.misread_for, words);
+    }
+    return '';
+  }
+
+  /* Show one answer: {result, ticket?, first_scanned_at?, first_gate?, reason?, message?}; the
+   * options say whether it was decided offline and, for a typed code, what was typed. */
   function show(answer, options) {
     var box = $('result');
     box.className = 'result result-' + (COLORS[answer.result] || 'red');
@@ -89,10 +108,8 @@
         /* Tickets of this event one typo away, in the page's language ("A or B"). */
         var codes = new Intl.ListFormat(WORDS.lang, { type: 'disjunction' }).format(answer.suggestions);
         detail += ' ' + say(WORDS.did_you_mean, { codes: codes });
-      } else if (answer.hint && WORDS.hints && answer.reason !== 'check') {
-        /* The API's own hint is English: shown on an English page only, and not for a typo,
-         * where it lists every code one typo away, tickets or not. */
-        detail += ' ' + answer.hint;
+      } else if (options.typed !== undefined) {
+        detail += misread(answer.reason, options.typed);
       }
     }
     $('result-detail').textContent = detail;

@@ -20,12 +20,14 @@
     return sum % 29;
   }
 
-  /* {code} for a typed code whose check character holds, else {reason}. */
+  /* {code} for a typed code whose check character holds, else {reason} and what is wrong:
+   * the {length} typed, or the {position} (from 1) and {character} of a symbol codes never
+   * use. */
   function parseCode(text) {
     var code = String(text).replace(/[\s-]/g, '').toUpperCase();
-    if (code.length !== 7) { return { reason: 'length' }; }
+    if (code.length !== 7) { return { reason: 'length', length: code.length }; }
     for (var i = 0; i < code.length; i += 1) {
-      if (CODE.indexOf(code[i]) < 0) { return { reason: 'character' }; }
+      if (CODE.indexOf(code[i]) < 0) { return { reason: 'character', position: i + 1, character: code[i] }; }
     }
     if (checksum(code) !== 0) { return { reason: 'check' }; }
     return { code: code };

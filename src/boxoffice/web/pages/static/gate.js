@@ -127,7 +127,11 @@
         });
       });
     }).then(function (outcome) {
-      UI.show(outcome.answer, { offline: outcome.offline, typeName: function (id) { return state.types[id]; } });
+      UI.show(outcome.answer, {
+        offline: outcome.offline,
+        typed: input.code,
+        typeName: function (id) { return state.types[id]; }
+      });
     }).finally(function () { state.busy = false; UI.busy(false); });
   }
 
