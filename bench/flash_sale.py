@@ -26,6 +26,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import asyncpg
@@ -40,8 +41,10 @@ from tests.support.sandbox import Sandbox  # noqa: E402
 
 from bench import cpu  # noqa: E402
 from boxoffice import collector  # noqa: E402
+from boxoffice.config import Settings  # noqa: E402
 from boxoffice.db.engine import create_engine  # noqa: E402
 from boxoffice.db.migrate import upgrade  # noqa: E402
+from boxoffice.loadtest import sale  # noqa: E402
 from boxoffice.loadtest.report import selling_rate, wait_until_settled  # noqa: E402
 from boxoffice.loadtest.runner import Crowd  # noqa: E402
 from boxoffice.loadtest.scenario import Scenario, plan  # noqa: E402
@@ -239,6 +242,36 @@ async def run_crowd_sale(
     }
 
 
+async def find_rate(
+    url: str, gateway: Sandbox, database: str, args: argparse.Namespace
+) -> dict[str, object]:
+    """The product's own search (`boxoffice.loadtest.sale.find_rate`) on this deployment."""
+    mix = 0.02
+    base = Scenario(
+        concurrency=args.buyers,
+        decline_rate=mix,
+        duplicate_rate=mix,
+        retry_rate=mix,
+        admission_rate=args.admission_rate or 100.0,
+    )
+    limits = sale.RateSearch(
+        p99_ms=args.find_rate, probe_seconds=args.arrival_seconds or 20.0, max_rate=5000.0
+    )
+    settings = Settings(
+        database_url=database,
+        gateway_url=gateway.url,
+        gateway_key=gateway.key,
+        data_dir=Path(tempfile.mkdtemp(prefix="boxoffice-find-rate-")),
+    )
+    found = await sale.find_rate(base, limits, settings, url=url, settle=120.0)
+    summary: dict[str, Any] = {k: v for k, v in found.items() if k != "reports"}
+    for probe, report in zip(summary["probes"], found["reports"], strict=True):
+        probe["p50_ms"] = report["latency_ms"]["p50"]
+        probe["requests"] = report["requests"]
+    print(json.dumps(summary, indent=2), flush=True)
+    return summary
+
+
 def worker_rss_mb(server: ServeProcess) -> list[float]:
     """Resident memory of the serve process and its worker processes, in MB."""
     assert server.process is not None
@@ -354,6 +387,14 @@ async def main() -> None:
         "e.g. to compare Python versions with the same load generator, acquirer and audit",
     )
     parser.add_argument(
+        "--find-rate",
+        metavar="P99_MS",
+        type=float,
+        help="run `boxoffice loadtest --find-rate` against this deployment instead of one sale: "
+        "queued probes from --admission-rate (default 100/s) up, each with arrivals as fast "
+        "as admissions over --arrival-seconds (default 20), the crowd's mix, --buyers in flight",
+    )
+    parser.add_argument(
         "--profile",
         metavar="PREFIX",
         help="py-spy the service during the sale; writes PREFIX-<workers>.txt (pip install py-spy)",
@@ -409,6 +450,9 @@ async def main() -> None:
                     ],
                     stdout=subprocess.DEVNULL,
                 )
+            if args.find_rate:
+                results[f"workers_{workers}"] = await find_rate(server.url, gateway, database, args)
+                continue
             cpu_before, busy_before = cpu.snapshot(classify), cpu.machine_busy_seconds()
             if args.admission_rate or args.crowd:
                 figures = await run_crowd_sale(

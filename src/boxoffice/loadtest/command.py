@@ -10,14 +10,11 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
-from boxoffice import collector
 from boxoffice.config import Settings
-from boxoffice.loadtest.report import audit_sale, figures, wait_until_settled
-from boxoffice.loadtest.runner import Crowd
-from boxoffice.loadtest.scenario import Scenario, plan
+from boxoffice.loadtest import sale
+from boxoffice.loadtest.scenario import Scenario
 
 T = TypeVar("T")
 
@@ -41,12 +38,30 @@ def loadtest(
     seed: Annotated[int, typer.Option(help="Same seed, same crowd.")] = 7,
     settle_seconds: Annotated[float, typer.Option(help="Wait for pending orders.")] = 120.0,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the report here.")] = None,
+    find_rate: Annotated[
+        bool,
+        typer.Option(
+            help="Instead of one sale, find the highest admission rate whose admitted buyers' "
+            "p99 stays under --p99-ms: queued probes from --admission-rate up."
+        ),
+    ] = False,
+    p99_ms: Annotated[float, typer.Option(min=1, help="With --find-rate: the target.")] = 500.0,
+    probe_seconds: Annotated[
+        float, typer.Option(min=2, help="With --find-rate: each probe's arrivals span.")
+    ] = 20.0,
+    max_rate: Annotated[
+        float, typer.Option(min=1, help="With --find-rate: probe no faster than this.")
+    ] = 5000.0,
 ) -> None:
     """Simulate a flash sale against a running service, then audit every invariant.
 
     The audit reads the service's database (BOXOFFICE_DATABASE_URL) and the card
     gateway's ledger (BOXOFFICE_GATEWAY_URL, BOXOFFICE_GATEWAY_KEY); partner sign-up
     uses BOXOFFICE_ADMIN_KEY when the service requires it. Exit code 1 on any violation.
+
+    With --find-rate it runs short queued sales instead, one rate after another, and
+    reports the highest admission rate the deployment held with admitted buyers' p99 under
+    --p99-ms (boxoffice.loadtest.search): the rate to give the waiting room.
     """
     settings = Settings()
     if not settings.gateway_url:
@@ -66,7 +81,18 @@ def loadtest(
         admission_rate=admission_rate,
         seed=seed,
     )
-    report = _run_loop(_run(scenario, settings, url=url, settle_seconds=settle_seconds))
+    if find_rate:
+        limits = sale.RateSearch(p99_ms=p99_ms, probe_seconds=probe_seconds, max_rate=max_rate)
+        found = _run_loop(
+            sale.find_rate(scenario, limits, settings, url=url, settle=settle_seconds)
+        )
+        _print_search(found)
+        if json_out:
+            json_out.write_text(json.dumps(found, indent=2))
+        if not all(report["audit"]["ok"] for report in found["reports"]):
+            raise typer.Exit(1)
+        return
+    report = _run_loop(sale.run_sale(scenario, settings, url=url, settle_seconds=settle_seconds))
     _print(report)
     if json_out:
         json_out.write_text(json.dumps(report, indent=2))
@@ -74,38 +100,29 @@ def loadtest(
         raise typer.Exit(1)
 
 
-async def _run(scenario: Scenario, settings: Settings, *, url: str, settle_seconds: float) -> Any:
-    from boxoffice.db.engine import create_engine
-
-    assert settings.gateway_url is not None
-    crowd = Crowd(
-        plan(scenario), url=url, gateway_url=settings.gateway_url, admin_key=settings.admin_key
+def _print_search(found: dict[str, Any]) -> None:
+    console = Console()
+    table = Table(
+        title=f"Admission rates probed (admitted buyers' p99 ≤ {found['p99_target_ms']} ms)"
     )
-    columns = (
-        *Progress.get_default_columns()[:1],
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-    )
-    # The crowd shares the machine with what it measures more often than not: spend as little
-    # of it as possible on the collector (see boxoffice.collector).
-    collector.tune_for_serving()
-    with Progress(*columns, transient=True) as progress:
-        task = progress.add_task("buyers", total=scenario.buyers)
-        result = await crowd.run(lambda: progress.advance(task))
-    engine = create_engine(settings.resolved_database_url, pool_size=2)
-    try:
-        left = await wait_until_settled(engine, result.event["id"], settle_seconds)
-        audit = await audit_sale(
-            engine,
-            result=result,
-            scenario=scenario,
-            gateway_url=settings.gateway_url,
-            gateway_key=settings.gateway_key,
+    for column in ("admissions/s", "confirmed/s while selling", "p99 (ms)", "audit", "held"):
+        table.add_column(column, justify="right")
+    for probe in found["probes"]:
+        table.add_row(
+            str(probe["rate"]),
+            str(probe["selling_per_second"]),
+            str(probe["p99_ms"]),
+            "ok" if probe["audit_ok"] else "[red]VIOLATIONS[/red]",
+            "[green]yes[/green]" if probe["held"] else "no",
         )
-    finally:
-        await engine.dispose()
-    return figures(result, audit, scenario, left)
+    console.print(table)
+    rate = found["sustainable_admission_rate"]
+    if rate is None:
+        console.print("[red]No rate held[/red]: not even the slowest probe met the target.")
+    else:
+        console.print(
+            f"This deployment holds [bold]{rate}[/bold] admissions/s: set the queue's rate to it."
+        )
 
 
 def _print(report: dict[str, Any]) -> None:

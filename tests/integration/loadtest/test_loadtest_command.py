@@ -71,6 +71,36 @@ def test_the_loadtest_command_sells_out_and_passes_its_audit(
     assert "Flash sale" in completed.stdout
 
 
+def test_find_rate_probes_queued_sales_at_doubling_rates_and_reports_the_highest_that_held(
+    settings: Settings, sandbox: Sandbox, served: ServeProcess, tmp_path: Path
+) -> None:
+    report_path = tmp_path / "search.json"
+    env = {**os.environ, **serve_env(settings, sandbox.url)}
+    completed = subprocess.run(
+        [
+            *(sys.executable, "-m", "boxoffice", "loadtest", "--url", served.url),
+            *("--find-rate", "--admission-rate", "10", "--max-rate", "40"),
+            *("--probe-seconds", "3", "--p99-ms", "5000", "--json", str(report_path)),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+    found = json.loads(report_path.read_text())
+    assert [p["rate"] for p in found["probes"]] == [10.0, 20.0, 40.0]  # up to the ceiling
+    assert found["sustainable_admission_rate"] == 40.0
+    for probe, report in zip(found["probes"], found["reports"], strict=True):
+        assert report["waiting_room"]
+        assert report["audit"]["ok"], report["audit"]["violations"]
+        assert report["buyers"] == probe["rate"] * 3  # arrivals as fast as the admissions
+        assert report["confirmed_purchases"] == report["audit"]["orders_paid"] > 0
+    assert "holds 40.0 admissions/s" in completed.stdout
+
+
 async def test_two_servers_sharing_one_database_and_redis_keep_every_invariant(
     settings: Settings, sandbox: Sandbox, tmp_path: Path
 ) -> None:
