@@ -16,7 +16,7 @@ from datetime import timedelta
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from boxoffice import __version__, collector
+from boxoffice import __version__, collector, metrics
 from boxoffice.checkin.context import build_checkin  # checkin (issue 6)
 from boxoffice.config import Settings
 from boxoffice.db.engine import create_engine
@@ -154,6 +154,8 @@ def create_app(
             # ---
         if serving:
             collector.tune_for_serving()
+            # How late the loop runs: saturation and long steps, per worker (docs/deployment.md).
+            workers.append(asyncio.create_task(metrics.watch_event_loop(), name="loop-lag"))
         try:
             yield
         finally:

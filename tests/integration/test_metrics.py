@@ -156,3 +156,5 @@ async def test_two_workers_answer_every_scrape_with_the_sum_of_both(
     assert [a.status_code for a in answers] == [201] * purchases
     # whichever worker answers the scrape, it counts the other's purchases too
     assert {value(s, "boxoffice_purchases_total", outcome="paid") for s in scrapes} == {purchases}
+    # each served worker watches how late its event loop runs (ten timers a second)
+    assert all(value(s, "boxoffice_event_loop_lag_seconds_count") >= 10 for s in scrapes)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import os
+import time
 from pathlib import Path
 
 import pytest
+from prometheus_client import REGISTRY
 
 from boxoffice import metrics
 
@@ -72,3 +76,26 @@ def test_an_operators_own_metrics_folder_is_used_and_kept(
 
     assert tmp_path.is_dir()
     assert not (tmp_path / "data").exists()
+
+
+def _lag_samples() -> tuple[float, float]:
+    """Observations so far: all of them, and those of a quarter second or less."""
+    name = "boxoffice_event_loop_lag_seconds_bucket"
+    total = REGISTRY.get_sample_value(name, {"le": "+Inf"}) or 0.0
+    quick = REGISTRY.get_sample_value(name, {"le": "0.25"}) or 0.0
+    return total, quick
+
+
+async def test_a_step_that_holds_the_event_loop_shows_as_one_late_timer() -> None:
+    total_before, quick_before = _lag_samples()
+    watcher = asyncio.create_task(metrics.watch_event_loop(every=0.02))
+    await asyncio.sleep(0.1)
+    time.sleep(0.3)  # a CPU-bound step: every request of the process waits with it
+    await asyncio.sleep(0.1)
+    watcher.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await watcher
+    total, quick = _lag_samples()
+
+    assert total - total_before >= 5  # the timer kept being observed
+    assert (total - quick) - (total_before - quick_before) == 1  # one wake over 0.25 s late
