@@ -32,6 +32,7 @@ import aiohttp
 import asyncpg
 import redis.asyncio as redis
 import uvloop
+from prometheus_client.parser import text_string_to_metric_families
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -51,6 +52,7 @@ from boxoffice.loadtest.scenario import Scenario, plan  # noqa: E402
 from boxoffice.sales.audit import audit, fetch_ledger  # noqa: E402
 
 PG = "postgresql://postgres@127.0.0.1:5432"
+METRICS_TOKEN = "bench-metrics-token"
 REDIS = "redis://127.0.0.1:6379/7"
 PG_SOCKET_DIR = "/var/run/postgresql"
 
@@ -272,6 +274,33 @@ async def find_rate(
     return summary
 
 
+async def loop_lag(url: str) -> dict[str, float]:
+    """The workers' `boxoffice_event_loop_lag_seconds` buckets so far (cumulative, summed)."""
+    headers = {"Authorization": f"Bearer {METRICS_TOKEN}"}
+    async with aiohttp.ClientSession() as http, http.get(f"{url}/metrics", headers=headers) as r:
+        text = await r.text()
+    buckets: dict[str, float] = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == "boxoffice_event_loop_lag_seconds_bucket":
+                buckets[sample.labels["le"]] = sample.value
+    return buckets
+
+
+def lag_summary(before: dict[str, float], after: dict[str, float]) -> dict[str, object]:
+    """How late the workers' loops woke during the sale: the share of wakes later than each
+    bound, and the bucket that holds the 99th percentile."""
+    spent = {le: after.get(le, 0.0) - before.get(le, 0.0) for le in after}
+    total = spent.get("+Inf", 0.0)
+    if not total:
+        return {}
+    late = {
+        f"over_{le}s": round(1 - spent[le] / total, 4) for le in ("0.01", "0.05", "0.1", "0.25")
+    }
+    p99 = next(le for le in sorted(spent, key=lambda le: float(le)) if spent[le] >= 0.99 * total)
+    return {"wakes": int(total), **late, "p99_at_most_s": p99}
+
+
 def worker_rss_mb(server: ServeProcess) -> list[float]:
     """Resident memory of the serve process and its worker processes, in MB."""
     assert server.process is not None
@@ -422,6 +451,7 @@ async def main() -> None:
                 "BOXOFFICE_DATA_DIR": str(work),
                 "BOXOFFICE_LOG_LEVEL": "WARNING",
                 "BOXOFFICE_REDIS_URL": REDIS,
+                "BOXOFFICE_METRICS_TOKEN": METRICS_TOKEN,
                 **({"PYTHONPATH": args.service_src} if args.service_src else {}),
             },
             log_path=work / f"serve-{workers}.log",
@@ -454,6 +484,7 @@ async def main() -> None:
                 results[f"workers_{workers}"] = await find_rate(server.url, gateway, database, args)
                 continue
             cpu_before, busy_before = cpu.snapshot(classify), cpu.machine_busy_seconds()
+            lag_before = await loop_lag(server.url)
             if args.admission_rate or args.crowd:
                 figures = await run_crowd_sale(
                     server.url,
@@ -473,6 +504,7 @@ async def main() -> None:
                 spy.send_signal(signal.SIGINT)
                 spy.wait(timeout=60)
             cpu_after, busy_after = cpu.snapshot(classify), cpu.machine_busy_seconds()
+            figures["event_loop_lag"] = lag_summary(lag_before, await loop_lag(server.url))
             confirmed = int(figures["confirmed"])  # type: ignore[call-overload]
             figures["cpu_ms_per_purchase"] = cpu.per_unit_ms(cpu_before, cpu_after, confirmed)
             figures["machine_busy_ms_per_purchase"] = round(
