@@ -24,14 +24,15 @@ them per worker beside the engine's. Checking a connection out of
 SQLAlchemy's pool cost ~130 µs of CPU, twice a purchase; asyncpg's costs
 ~28 µs once its per-release session reset is skipped, which is safe here:
 these statements change no session state, and a connection returned in a
-transaction is still rolled back (asyncpg does that before `reset`).
+transaction is still rolled back (asyncpg does that before `reset`). A
+connection whose statement ran cleanly skips even that: it is handed to the
+next purchase in-process (`boxoffice.sales.handoff`); one that saw an error
+goes back through asyncpg's pool.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
@@ -40,6 +41,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 
 from boxoffice.mail.outbox import ticket_email_row
+from boxoffice.sales.handoff import Exhausted, Handoff
 from boxoffice.sales.inventory import Allocation
 from boxoffice.sales.rules import HoldPlan, OrderStatus
 from boxoffice.tickets.issuance import NewTicket
@@ -107,9 +109,10 @@ class PostgresHotPath:
         self._pool_size = pool_size
         self._lock_timeout_ms = lock_timeout_ms
         self._pool: Any = None
+        self._handoff: Handoff | None = None
         self._opening = asyncio.Lock()
 
-    async def _open(self) -> Any:
+    async def _open(self) -> Handoff:
         async with self._opening:
             if self._pool is None:
                 self._pool = await asyncpg.create_pool(
@@ -124,21 +127,45 @@ class PostgresHotPath:
                         **GENERIC_PLANS,
                     },
                 )
-        return self._pool
+                self._handoff = Handoff(self._pool, size=self._pool_size, wait_seconds=10)
+        assert self._handoff is not None
+        return self._handoff
 
-    @asynccontextmanager
-    async def _driver(self) -> AsyncIterator[Any]:
-        pool = self._pool or await self._open()
-        try:
-            conn = await pool.acquire(timeout=10)
-        except TimeoutError as exhausted:  # every connection busy: contention, retried
-            raise sa_exc.TimeoutError("the purchase connection pool is exhausted") from exhausted
-        try:
-            yield conn
-        finally:
-            await pool.release(conn)
+    async def _fetchval(self, statement: str, *args: Any) -> Any:
+        """Run one statement on a purchase connection (`boxoffice.sales.handoff`).
+
+        A connection can die while idle (a restarted database, a proxy that cuts idle
+        connections) in a way the driver only notices when the next statement starts: it
+        then refuses before sending anything (`InterfaceError`, `InternalClientError`), so
+        the statement is run once more, on a fresh connection. Any other error may have
+        reached the database and is the caller's to judge.
+        """
+        handoff = self._handoff or await self._open()
+        for attempt in (1, 2):
+            try:
+                conn = await handoff.take()
+            except (Exhausted, TimeoutError) as exhausted:  # every connection busy: retried
+                raise sa_exc.TimeoutError(
+                    "the purchase connection pool is exhausted"
+                ) from exhausted
+            try:
+                value = await conn.fetchval(statement, *args)
+            except (asyncpg.InterfaceError, asyncpg.InternalClientError):
+                await handoff.drop(conn)
+                if attempt == 2:
+                    raise
+                continue
+            except BaseException:
+                await handoff.drop(conn)
+                raise
+            await handoff.give_back(conn)
+            return value
+        raise AssertionError("unreachable")
 
     async def aclose(self) -> None:
+        if self._handoff is not None:
+            await self._handoff.aclose()
+            self._handoff = None
         if self._pool is not None:
             await self._pool.close()
             self._pool = None
@@ -148,26 +175,25 @@ class PostgresHotPath:
     ) -> dict[str, Allocation] | None:
         """Hold the plan's seats; None when the general path must decide (no single bucket)."""
         try:
-            async with self._driver() as db:
-                taken_from = await db.fetchval(
-                    HOLD,
-                    plan.order_id,
-                    plan.event_id,
-                    plan.buyer_email,
-                    plan.buyer_name,
-                    plan.total,
-                    plan.currency,
-                    plan.payment_method,
-                    plan.idempotency_key,
-                    plan.fingerprint,
-                    plan.now,
-                    plan.limit,
-                    [tt for tt, _ in plan.lines],
-                    [q for _, q in plan.lines],
-                    [plan.unit_prices[tt] for tt, _ in plan.lines],
-                    first_buckets,
-                    plan.locale,
-                )
+            taken_from = await self._fetchval(
+                HOLD,
+                plan.order_id,
+                plan.event_id,
+                plan.buyer_email,
+                plan.buyer_name,
+                plan.total,
+                plan.currency,
+                plan.payment_method,
+                plan.idempotency_key,
+                plan.fingerprint,
+                plan.now,
+                plan.limit,
+                [tt for tt, _ in plan.lines],
+                [q for _, q in plan.lines],
+                [plan.unit_prices[tt] for tt, _ in plan.lines],
+                first_buckets,
+                plan.locale,
+            )
         except asyncpg.PostgresError as error:
             if error.sqlstate == UNIQUE_VIOLATION:
                 raise DuplicateKey from error
@@ -196,24 +222,23 @@ class PostgresHotPath:
     ) -> bool:
         """Mark paid, issue the tickets, queue their e-mail; False if it was not pending."""
         mail = ticket_email_row(order_id=order_id, now=now)
-        async with self._driver() as db:
-            won = await db.fetchval(
-                CONFIRM,
-                order_id,
-                intent_id,
-                now,
-                answer_status,
-                answer_body,
-                holder_name,
-                [t.id for t in planned],
-                [t.ticket_type_id for t in planned],
-                [t.serial for t in planned],
-                [t.code for t in planned],
-                mail["id"],
-                mail["kind"],
-                mail["dedupe_key"],
-                OrderStatus.PENDING,
-            )
+        won = await self._fetchval(
+            CONFIRM,
+            order_id,
+            intent_id,
+            now,
+            answer_status,
+            answer_body,
+            holder_name,
+            [t.id for t in planned],
+            [t.ticket_type_id for t in planned],
+            [t.serial for t in planned],
+            [t.code for t in planned],
+            mail["id"],
+            mail["kind"],
+            mail["dedupe_key"],
+            OrderStatus.PENDING,
+        )
         return bool(won)
 
 
