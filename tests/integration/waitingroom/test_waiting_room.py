@@ -283,6 +283,47 @@ async def test_with_redis_down_queued_events_refuse_and_others_keep_selling(
     assert plain_sale.status_code == 201
 
 
+async def test_with_redis_hung_queued_events_refuse_in_seconds_and_others_keep_selling(
+    app_client: AppClient, sandbox: Sandbox
+) -> None:
+    """A Redis that accepts connections and never answers (a stalled fork, a partition that
+    drops packets) must fail closed like one that is down: in seconds, not never."""
+    async with app_client(admission_rate=1000.0) as healthy:
+        queued, _ = await queued_event(healthy)
+        plain = await new_event(healthy, await new_partner(healthy))
+
+    silent: list[asyncio.StreamWriter] = []
+
+    async def never_answer(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        silent.append(writer)
+
+    server = await asyncio.start_server(never_answer, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        async with app_client(redis_url=f"redis://127.0.0.1:{port}/0") as redis_hung:
+            started = time.monotonic()
+            joining, plain_sale = await asyncio.gather(
+                redis_hung.post(
+                    f"/api/v1/events/{queued['id']}/queue", json={"email": "bob@example.com"}
+                ),
+                redis_hung.post(
+                    "/api/v1/orders",
+                    json=order_body(plain, tokenise(sandbox.url)),
+                    headers={"Idempotency-Key": "p"},
+                ),
+            )
+            waited = time.monotonic() - started
+    finally:
+        server.close()
+        for writer in silent:
+            writer.close()
+
+    assert joining.status_code == 503
+    assert joining.json()["code"] == "waiting_room_unavailable"
+    assert waited < 15
+    assert plain_sale.status_code == 201
+
+
 async def redis_commands(redis_url: str, command: str | None = None) -> int:
     """Commands the Redis server has run so far: of one kind (`evalsha`), or of every kind."""
     calls = await redis_calls(redis_url)
