@@ -19,9 +19,12 @@ the pool's size and never loses a slot.
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any, Protocol
 
 import asyncpg
+
+log = logging.getLogger("boxoffice.sales")
 
 
 class ConnectionPool(Protocol):
@@ -58,8 +61,12 @@ class Handoff:
                 return drawn
             # It died while idle (a restarted database, a proxy that cut idle connections):
             # asyncpg's pool takes it back, and its slot opens a fresh one, as asyncpg's own
-            # checkout does for a connection it finds closed.
-            await self.pool.release(drawn)
+            # checkout does for a connection it finds closed. The slot is this purchase's
+            # whatever the pool says about the dead connection.
+            try:
+                await self.pool.release(drawn)
+            except Exception:
+                log.warning("a dead purchase connection could not be given back", exc_info=True)
         try:
             return await self.pool.acquire(timeout=self.wait_seconds)
         except BaseException:

@@ -128,3 +128,16 @@ async def test_a_connection_that_died_while_idle_is_replaced_before_anyone_uses_
     assert second is not first
     assert not second.is_closed()
     assert pool.released == [first]
+
+
+async def test_a_dead_connection_the_pool_will_not_take_back_still_leaves_its_slot() -> None:
+    class Refusing(CountingPool):
+        async def release(self, connection: Connection) -> None:
+            raise RuntimeError("not a member of this pool")
+
+    pool = Refusing()
+    handoff = Handoff(pool, size=1, wait_seconds=0.05)
+    first = await handoff.take()
+    await handoff.give_back(first)
+    first.closed = True
+    assert (await handoff.take()).number == 2  # a fresh one through the only slot
