@@ -37,6 +37,8 @@ class Exhausted(Exception):
 
 
 class Handoff:
+    """`take` a connection, then `give_back` (it ran cleanly) or `drop` (it raised)."""
+
     def __init__(self, pool: ConnectionPool, *, size: int, wait_seconds: float) -> None:
         self.pool = pool
         self.wait_seconds = wait_seconds
