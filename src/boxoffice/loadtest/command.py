@@ -15,6 +15,7 @@ from rich.table import Table
 from boxoffice.config import Settings
 from boxoffice.loadtest import sale
 from boxoffice.loadtest.scenario import Scenario
+from boxoffice.loadtest.search import Probe
 
 T = TypeVar("T")
 
@@ -83,8 +84,19 @@ def loadtest(
     )
     if find_rate:
         limits = sale.RateSearch(p99_ms=p99_ms, probe_seconds=probe_seconds, max_rate=max_rate)
+        console = Console()
+
+        def said(probe: Probe, held: bool) -> None:
+            verdict = "[green]held[/green]" if held else "[red]did not hold[/red]"
+            console.print(
+                f"{probe.rate:g} admissions/s: {probe.selling_per_second:g} confirmed/s, "
+                f"p99 {probe.p99_ms:g} ms, {verdict}"
+            )
+
         found = _run_loop(
-            sale.find_rate(scenario, limits, settings, url=url, settle=settle_seconds)
+            sale.find_rate(
+                scenario, limits, settings, url=url, settle=settle_seconds, on_probe=said
+            )
         )
         _print_search(found)
         if json_out:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
@@ -61,7 +62,13 @@ class RateSearch:
 
 
 async def find_rate(
-    base: Scenario, limits: RateSearch, settings: Settings, *, url: str, settle: float
+    base: Scenario,
+    limits: RateSearch,
+    settings: Settings,
+    *,
+    url: str,
+    settle: float,
+    on_probe: Callable[[Probe, bool], None] = lambda probe, held: None,
 ) -> dict[str, Any]:
     """Probe queued sales at the rates `search.next_rate` asks for, each with buyers arriving
     as fast as they are admitted for `probe_seconds` and a seat for every one of them, so that
@@ -85,15 +92,15 @@ async def find_rate(
         )
         report = await run_sale(scenario, settings, url=url, settle_seconds=settle)
         reports.append(report)
-        probes.append(
-            Probe(
-                rate=rate,
-                selling_per_second=report["selling_per_second"] or 0.0,
-                p99_ms=report["latency_ms"]["p99"] or float("inf"),
-                audit_ok=report["audit"]["ok"],
-                approving_share=1 - base.decline_rate,
-            )
+        probe = Probe(
+            rate=rate,
+            selling_per_second=report["selling_per_second"] or 0.0,
+            p99_ms=report["latency_ms"]["p99"] or float("inf"),
+            audit_ok=report["audit"]["ok"],
+            approving_share=1 - base.decline_rate,
         )
+        probes.append(probe)
+        on_probe(probe, probe.held(limits.p99_ms))
     return {
         "p99_target_ms": limits.p99_ms,
         "probe_seconds": limits.probe_seconds,

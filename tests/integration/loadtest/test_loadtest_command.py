@@ -99,6 +99,7 @@ def test_find_rate_probes_queued_sales_at_doubling_rates_and_reports_the_highest
         assert report["buyers"] == probe["rate"] * 3  # arrivals as fast as the admissions
         assert report["confirmed_purchases"] == report["audit"]["orders_paid"] > 0
     assert "holds 40.0 admissions/s" in completed.stdout
+    assert "20 admissions/s:" in completed.stdout  # each probe said as it ends
 
 
 async def test_two_servers_sharing_one_database_and_redis_keep_every_invariant(
