@@ -68,6 +68,9 @@
    * what was typed (online and offline alike; the API's `hint` is English): how many
    * characters it has, or which one codes never use and what it may have been misread for. */
   function misread(reason, typed) {
+    /* A page kept offline from before these words existed may meet these scripts: then the
+     * reason's own sentence stands alone rather than the verdict failing to show. */
+    if (!WORDS.typed_length || !WORDS.misread_for || !WORDS.lookalikes) { return ''; }
     var read = global.BxGateVerify.parseCode(typed);
     if (reason === 'length' && read.reason === 'length') {
       return ' ' + count(WORDS.typed_length, read.length);
