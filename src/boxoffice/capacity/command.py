@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from boxoffice.capacity.plan import Costs, Sale, plan
+from boxoffice.capacity.plan import HEADROOM, Costs, Sale, plan
 
 # Measured on the reference machine (2 shared cores, PostgreSQL, sandbox gateway with 50 ms
 # latency), the night of 2026-11-29/30; see docs/benchmarks.md. Purchases without a queue: a
@@ -34,17 +34,21 @@ REFERENCE = Costs(
 
 
 def costs_from_loadtest(path: Path, workers: int) -> Costs:
-    """Purchase costs from a `boxoffice loadtest --json` report of a sale without a queue.
+    """Purchase costs from a `boxoffice loadtest --json` report of a sale without a queue,
+    or from a `--find-rate` report (`costs_from_rate_search`).
 
-    A queued run is refused: its purchases/s per worker already paid for that run's joins
-    and polls, and the plan charges the queue's traffic itself (join and poll costs stay the
-    reference's unless measured with bench/baseline.py on the deployment).
+    A single queued run is refused: its purchases/s per worker already paid for that run's
+    joins and polls, and the plan charges the queue's traffic itself (join and poll costs stay
+    the reference's unless measured with bench/baseline.py on the deployment).
     """
     report: dict[str, Any] = json.loads(path.read_text())
+    if "sustainable_admission_rate" in report:
+        return costs_from_rate_search(report, workers, source=str(path))
     if report.get("waiting_room"):
         raise ValueError(
             "this load test queued its buyers: measure purchases without the waiting room "
-            "(boxoffice loadtest without --waiting-room); the plan adds the queue's traffic"
+            "(boxoffice loadtest without --waiting-room; the plan adds the queue's traffic), "
+            "or search the rate with --find-rate"
         )
     confirmed = report["confirmed_purchases"]
     return Costs(
@@ -111,3 +115,36 @@ def capacity(
             table.add_row(key.replace("_", " "), str(value))
     table.add_row("costs from", costs.source)
     Console().print(table)
+
+
+def costs_from_rate_search(report: dict[str, Any], workers: int, *, source: str) -> Costs:
+    """Costs from the highest admission rate the deployment held at its p99 target, queue
+    included (`boxoffice loadtest --find-rate`).
+
+    Each buyer of that search joined the queue once and bought, so a worker held
+    `rate / workers` purchases a second with their joins, already at the target p99. Taken as
+    its purchases per worker (over the plan's headroom, which the measurement already has),
+    the plan gives back the measured rate on the measured workers; where it charges the
+    queue's joins and polls on top (a line longer than the probes had), it errs on the safe
+    side by the joins the measurement already paid for.
+    """
+    rate = report["sustainable_admission_rate"]
+    if rate is None:
+        raise ValueError("this search found no rate that held: plan from a sale that did")
+    held = next(
+        sale
+        for probe, sale in zip(report["probes"], report["reports"], strict=True)
+        if probe["rate"] == rate
+    )
+    return Costs(
+        purchases_per_second_per_worker=rate / workers / HEADROOM,
+        p99_ms=held["latency_ms"]["p99"] or 0.0,
+        # Every buyer joined once; the plan adds the joins itself.
+        requests_per_purchase=max(
+            1.0, (held["requests"] - held["buyers"]) / max(1, held["confirmed_purchases"])
+        ),
+        bytes_per_request=held["bytes_per_request"],
+        join_cost=REFERENCE.join_cost,
+        poll_cost=REFERENCE.poll_cost,
+        source=f"{source} (held {rate:g} admissions/s on {workers} workers)",
+    )

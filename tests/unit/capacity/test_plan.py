@@ -133,3 +133,57 @@ def test_a_load_test_of_the_deployment_gives_the_costs_per_worker(tmp_path: Path
 def test_a_queued_load_test_is_refused_as_it_would_charge_its_queue_twice(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="without the waiting room"):
         costs_from_loadtest(loadtest_report(tmp_path, waiting_room=True), workers=2)
+
+
+def rate_search_report(tmp_path: Path, *, found: float | None) -> Path:
+    """What `boxoffice loadtest --find-rate --json` writes: 300/s held, 400/s did not."""
+
+    def probe(rate: float, p99: float) -> tuple[dict[str, object], dict[str, object]]:
+        buyers = int(rate * 20)
+        sale = {
+            "buyers": buyers,
+            "confirmed_purchases": int(buyers * 0.98),
+            "requests": int(buyers * 2.1),
+            "latency_ms": {"p99": p99},
+            "bytes_per_request": 800,
+        }
+        return {"rate": rate, "held": p99 <= 500}, sale
+
+    probes, reports = zip(probe(300.0, 310.0), probe(400.0, 900.0), strict=True)
+    report = {
+        "p99_target_ms": 500.0,
+        "sustainable_admission_rate": found,
+        "probes": list(probes),
+        "reports": list(reports),
+    }
+    path = tmp_path / "rate.json"
+    path.write_text(json.dumps(report))
+    return path
+
+
+def test_a_found_rate_plans_that_rate_on_the_workers_it_was_measured_on(tmp_path: Path) -> None:
+    costs = costs_from_loadtest(rate_search_report(tmp_path, found=300.0), workers=2)
+    shaped_like_it = Sale(tickets=200_000, audience=300 * 600, arrival_minutes=10.0)
+    result = plan(shaped_like_it, costs)
+    assert result.admission_rate_per_second == 300.0
+    assert result.web_workers == 2
+    assert costs.p99_ms == 310.0  # the held probe's, not the failed one's
+    # the joins left out (the plan adds its own): 12,600 requests, 6,000 joins, 5,880 paid
+    assert costs.requests_per_purchase == pytest.approx((12_600 - 6_000) / 5_880)
+
+
+@pytest.mark.parametrize("arrivals_per_second", [350, 600, 2_000])
+def test_a_plan_never_promises_more_than_the_search_measured_on_those_workers(
+    tmp_path: Path, arrivals_per_second: int
+) -> None:
+    costs = costs_from_loadtest(rate_search_report(tmp_path, found=300.0), workers=2)
+    crowd = Sale(
+        tickets=500_000, audience=arrivals_per_second * 600, arrival_minutes=10.0, max_workers=2
+    )
+    result = plan(crowd, costs)
+    assert result.admission_rate_per_second <= 300.0 or result.short_of_workers > 0
+
+
+def test_a_search_where_nothing_held_gives_no_costs(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="no rate that held"):
+        costs_from_loadtest(rate_search_report(tmp_path, found=None), workers=2)
