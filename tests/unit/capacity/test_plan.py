@@ -7,7 +7,9 @@ import math
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from boxoffice import cli
 from boxoffice.capacity.command import REFERENCE, costs_from_loadtest
 from boxoffice.capacity.plan import HEADROOM, Costs, Sale, plan
 from boxoffice.waitingroom.pacing import polls_per_second
@@ -187,3 +189,14 @@ def test_a_plan_never_promises_more_than_the_search_measured_on_those_workers(
 def test_a_search_where_nothing_held_gives_no_costs(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="no rate that held"):
         costs_from_loadtest(rate_search_report(tmp_path, found=None), workers=2)
+
+
+def test_the_capacity_command_plans_from_a_rate_search(tmp_path: Path) -> None:
+    report = rate_search_report(tmp_path, found=300.0)
+    shape = ["--tickets", "200000", "--audience", str(300 * 600), "--arrival-minutes", "10"]
+    measured = ["--from-loadtest", str(report), "--loadtest-workers", "2"]
+    ran = CliRunner().invoke(cli.app, ["capacity", *shape, *measured, "--json"])
+    assert ran.exit_code == 0, ran.output
+    planned = json.loads(ran.output)
+    assert (planned["admission_rate_per_second"], planned["web_workers"]) == (300.0, 2)
+    assert "held 300 admissions/s on 2 workers" in planned["assumptions"]["source"]
