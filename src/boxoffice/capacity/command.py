@@ -70,6 +70,13 @@ def capacity(
     decline_rate: Annotated[float, typer.Option(min=0, max=0.99)] = 0.05,
     target_sellout_minutes: Annotated[float | None, typer.Option(min=0.1)] = None,
     max_workers: Annotated[int | None, typer.Option(min=1, help="A fixed deployment.")] = None,
+    waiting_room: Annotated[
+        bool | None,
+        typer.Option(
+            "--waiting-room/--no-waiting-room",
+            help="The event queues every buyer / never queues (default: advise one).",
+        ),
+    ] = None,
     from_loadtest: Annotated[
         Path | None, typer.Option(help="A `boxoffice loadtest --json` report of your deployment.")
     ] = None,
@@ -101,6 +108,7 @@ def capacity(
         decline_rate=decline_rate,
         target_sellout_minutes=target_sellout_minutes,
         max_workers=max_workers,
+        waiting_room=waiting_room,
     )
     try:
         result = plan(sale, costs)
@@ -122,11 +130,11 @@ def costs_from_rate_search(report: dict[str, Any], workers: int, *, source: str)
     included (`boxoffice loadtest --find-rate`).
 
     Each buyer of that search joined the queue once and bought, so a worker held
-    `rate / workers` purchases a second with their joins, already at the target p99. Taken as
-    its purchases per worker (over the plan's headroom, which the measurement already has),
-    the plan gives back the measured rate on the measured workers; where it charges the
-    queue's joins and polls on top (a line longer than the probes had), it errs on the safe
-    side by the joins the measurement already paid for.
+    `rate / workers` purchases a second *with their joins*, already at the target p99. In the
+    plan's units (a purchase, plus `join_cost` for each arrival's join, under its headroom):
+    for an event that queues every buyer (`--waiting-room`) on the measured workers, it plans
+    the measured rate; without a queue it counts no joins, and with a longer line than the
+    probes had it adds that line's polls.
     """
     rate = report["sustainable_admission_rate"]
     if rate is None:
@@ -137,7 +145,7 @@ def costs_from_rate_search(report: dict[str, Any], workers: int, *, source: str)
         if probe["rate"] == rate
     )
     return Costs(
-        purchases_per_second_per_worker=rate / workers / HEADROOM,
+        purchases_per_second_per_worker=rate / workers * (1 + REFERENCE.join_cost) / HEADROOM,
         p99_ms=held["latency_ms"]["p99"] or 0.0,
         # Every buyer joined once; the plan adds the joins itself.
         requests_per_purchase=max(

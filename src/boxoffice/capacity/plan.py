@@ -49,6 +49,10 @@ class Sale:
     decline_rate: float = 0.05
     target_sellout_minutes: float | None = None
     max_workers: int | None = None  # a fixed deployment: the queue absorbs the rest
+    # None: a waiting room is advised when arrivals outrun the deployment; True: the event
+    # queues every buyer even when the line stays short (each arrival still joins); False: it
+    # never queues, so nothing absorbs a crowd the workers cannot carry.
+    waiting_room: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -107,18 +111,23 @@ def plan(sale: Sale, costs: Costs) -> Plan:
     else:
         purchases = demand
     per_worker = costs.purchases_per_second_per_worker * HEADROOM
-    queue = _QueueTraffic(sale, costs, demand=demand)
+    queue = _QueueTraffic(sale, costs, demand=demand, always=sale.waiting_room is True)
     # Uncapped: admit what the sale needs (and the database takes); size workers for it.
     admission = min(purchases, costs.database_purchases_per_second * HEADROOM)
     workers = queue.workers_for(admission, per_worker)
     short = 0
     if sale.max_workers and workers > sale.max_workers:
-        fitting = _fitting_admission(admission, sale.max_workers * per_worker, queue)
+        fitting = None
+        if sale.waiting_room is not False:  # without a queue nothing can wait for a turn
+            fitting = _fitting_admission(admission, sale.max_workers * per_worker, queue)
         if fitting is None:
             short = workers - sale.max_workers  # the plan stays the one those workers allow
         else:
             admission, workers = fitting, sale.max_workers
-    queued = admission < demand
+    # A queue is advised where the plan admits fewer than arrive, or where an event that
+    # never queues lacks the workers that a queue would have spared.
+    advised = admission < demand or (sale.waiting_room is False and short > 0)
+    queued = advised if sale.waiting_room is None else sale.waiting_room
     joins = demand if queued else 0.0
     polls = queue.polls(admission) if queued else 0.0
     requests = admission * costs.requests_per_purchase + joins + polls
@@ -139,7 +148,7 @@ def plan(sale: Sale, costs: Costs) -> Plan:
         queue_workers=min(workers, math.ceil(queue.load(admission) / per_worker)),
         short_of_workers=short,
         sellout_minutes=round(attempts / admission / 60, 1),
-        waiting_room_advised=queued,
+        waiting_room_advised=advised,
         assumptions={"headroom": HEADROOM, **asdict(costs)},
     )
 
@@ -148,13 +157,15 @@ def plan(sale: Sale, costs: Costs) -> Plan:
 class _QueueTraffic:
     """The waiting room at its peak, in purchases per second's worth of worker CPU.
 
-    There is a queue when people arrive faster than they are admitted; then every arrival
-    joins, and the queue at its longest polls as the server paces it.
+    There is a queue when people arrive faster than they are admitted, or always when the
+    event queues every buyer (`Sale.waiting_room`); then every arrival joins, and the queue
+    at its longest polls as the server paces it.
     """
 
     sale: Sale
     costs: Costs
     demand: float
+    always: bool = False  # the event queues every buyer, however short the line
 
     def peak(self, admission: float) -> int:
         return max(0, int(self.sale.audience - admission * self.sale.arrival_minutes * 60))
@@ -163,13 +174,14 @@ class _QueueTraffic:
         return polls_per_second(waiting=self.peak(admission), admission_rate=admission)
 
     def load(self, admission: float) -> float:
-        if admission >= self.demand:
+        if admission >= self.demand and not self.always:
             return 0.0
         joins = self.demand * self.costs.join_cost
         return joins + self.polls(admission) * self.costs.poll_cost
 
     def workers_for(self, admission: float, per_worker: float) -> int:
-        return max(1, math.ceil((admission + self.load(admission)) / per_worker))
+        # Rounded first: 2.0000000001 workers of floating-point arithmetic are 2, not 3.
+        return max(1, math.ceil(round((admission + self.load(admission)) / per_worker, 9)))
 
 
 def _fitting_admission(needed: float, capacity: float, queue: _QueueTraffic) -> float | None:

@@ -32,10 +32,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from boxoffice.errors import BoxofficeError
 from boxoffice.waitingroom import service
+from boxoffice.waitingroom.pacing import HELD_AT_THE_DOOR_SECONDS
 from boxoffice.waitingroom.service import FRONTIER_FRESH_SECONDS, WaitingRoom
 
 # The longest wait a join holds its answer for; a later turn is polled for as paced.
-SHORT_WAIT_SECONDS = 10.0
+SHORT_WAIT_SECONDS = HELD_AT_THE_DOOR_SECONDS
 
 
 async def join(

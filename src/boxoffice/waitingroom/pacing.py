@@ -27,6 +27,9 @@ POLL_AT_LEAST_EVERY_SECONDS = 120.0
 FAR_BACK_FRACTION = 0.25
 POLL_MARGIN_SECONDS = 0.25
 BACKOFF_FROM_AHEAD = 1_000  # fewer ahead poll every 15 s: at most ~67 polls/s per event
+# A join or poll whose turn is at most this far away is held until it and answers with the
+# pass (`boxoffice.waitingroom.door`): in a line this short nobody polls.
+HELD_AT_THE_DOOR_SECONDS = 10.0
 
 
 def poll_after_seconds(eta_seconds: float, *, ahead: int) -> float:
@@ -43,15 +46,18 @@ def poll_after_seconds(eta_seconds: float, *, ahead: int) -> float:
 def polls_per_second(*, waiting: int, admission_rate: float, steps: int = 2000) -> float:
     """The poll rate of a queue of `waiting` people admitted at `admission_rate` per second.
 
-    Each buyer admitted makes the poll that admits them (`admission_rate`/s); the rest
-    of the queue, with ETAs spread evenly up to `waiting / admission_rate`, each polls
-    once per `poll_after_seconds(ETA)`. Near the front that interval is the time to the
-    turn, which that same admitting poll covers, so only ETAs past the near-front band
-    are added.
+    In a line no longer than the door holds (`HELD_AT_THE_DOOR_SECONDS`) nobody polls: each
+    join waits for its turn and answers with the pass. In a longer one each buyer admitted
+    makes the poll that admits them (`admission_rate`/s, the one the door holds); the rest of
+    the queue, with ETAs spread evenly up to `waiting / admission_rate`, each polls once per
+    `poll_after_seconds(ETA)`. Near the front that interval is the time to the turn, which
+    that same admitting poll covers, so only ETAs past the near-front band are added.
     """
     if waiting <= 0 or admission_rate <= 0:
-        return max(0.0, admission_rate)
+        return 0.0
     longest = waiting / admission_rate
+    if longest <= HELD_AT_THE_DOOR_SECONDS:
+        return 0.0
     if longest <= NEAR_FRONT_SECONDS:
         return admission_rate
     width = (longest - NEAR_FRONT_SECONDS) / steps

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -165,7 +166,10 @@ def rate_search_report(tmp_path: Path, *, found: float | None) -> Path:
 
 def test_a_found_rate_plans_that_rate_on_the_workers_it_was_measured_on(tmp_path: Path) -> None:
     costs = costs_from_loadtest(rate_search_report(tmp_path, found=300.0), workers=2)
-    shaped_like_it = Sale(tickets=200_000, audience=300 * 600, arrival_minutes=10.0)
+    # the probes' shape: every buyer joins the queue, arrivals as fast as admissions
+    shaped_like_it = Sale(
+        tickets=200_000, audience=300 * 600, arrival_minutes=10.0, waiting_room=True
+    )
     result = plan(shaped_like_it, costs)
     assert result.admission_rate_per_second == 300.0
     assert result.web_workers == 2
@@ -180,10 +184,36 @@ def test_a_plan_never_promises_more_than_the_search_measured_on_those_workers(
 ) -> None:
     costs = costs_from_loadtest(rate_search_report(tmp_path, found=300.0), workers=2)
     crowd = Sale(
-        tickets=500_000, audience=arrivals_per_second * 600, arrival_minutes=10.0, max_workers=2
+        tickets=500_000,
+        audience=arrivals_per_second * 600,
+        arrival_minutes=10.0,
+        max_workers=2,
+        waiting_room=True,  # as the search ran
     )
     result = plan(crowd, costs)
     assert result.admission_rate_per_second <= 300.0 or result.short_of_workers > 0
+
+
+def test_an_event_that_queues_everyone_pays_for_the_joins_of_a_short_line() -> None:
+    short_line = Sale(tickets=20_000, audience=24_000, arrival_minutes=10, decline_rate=0.0)
+    advised, queued = plan(short_line, COSTS), plan(replace(short_line, waiting_room=True), COSTS)
+    assert not advised.waiting_room_advised  # 40 people/s: one worker, no queue needed
+    assert (advised.joins_per_second, advised.web_workers) == (0.0, 1)
+    assert queued.joins_per_second == 40.0  # the queue is on: every arrival joins
+    assert queued.polls_per_second == 0.0  # and nobody waits long enough to poll
+    assert queued.admission_rate_per_second == 40.0
+    assert queued.queue_workers == 1
+
+
+def test_an_event_that_never_queues_says_how_many_workers_it_lacks() -> None:
+    crowd = Sale(tickets=20_000, audience=20_000, arrival_minutes=1, decline_rate=0.0)
+    queued = plan(replace(crowd, max_workers=4), COSTS)
+    unqueued = plan(replace(crowd, max_workers=4, waiting_room=False), COSTS)
+    assert queued.short_of_workers == 0  # the queue absorbs the crowd on 4 workers
+    assert unqueued.short_of_workers > 0  # without one, nothing waits for a turn
+    assert unqueued.admission_rate_per_second == pytest.approx(333.3, abs=0.1)
+    assert (unqueued.joins_per_second, unqueued.polls_per_second) == (0.0, 0.0)
+    assert unqueued.waiting_room_advised  # the plan still says a queue would help
 
 
 def test_a_search_where_nothing_held_gives_no_costs(tmp_path: Path) -> None:

@@ -56,9 +56,13 @@ def test_a_ten_thousand_second_wait_costs_under_a_hundred_polls() -> None:
     assert polls < 100  # one per 15 s would have been 667
 
 
-def test_a_short_queue_costs_only_the_polls_that_admit() -> None:
-    assert polls_per_second(waiting=1_000, admission_rate=100.0) == 100.0
-    assert polls_per_second(waiting=0, admission_rate=100.0) == 100.0
+def test_a_line_the_door_holds_costs_no_poll_at_all() -> None:
+    assert polls_per_second(waiting=1_000, admission_rate=100.0) == 0.0  # 10 s: joins held
+    assert polls_per_second(waiting=0, admission_rate=100.0) == 0.0
+
+
+def test_a_short_queue_beyond_the_door_costs_only_the_polls_that_admit() -> None:
+    assert polls_per_second(waiting=1_400, admission_rate=100.0) == 100.0  # 14 s
 
 
 def test_a_long_queue_polls_far_less_than_once_per_15_seconds_per_person() -> None:
