@@ -225,7 +225,7 @@ def test_the_capacity_command_plans_from_a_rate_search(tmp_path: Path) -> None:
     report = rate_search_report(tmp_path, found=300.0)
     shape = ["--tickets", "200000", "--audience", str(300 * 600), "--arrival-minutes", "10"]
     measured = ["--from-loadtest", str(report), "--loadtest-workers", "2"]
-    ran = CliRunner().invoke(cli.app, ["capacity", *shape, *measured, "--json"])
+    ran = CliRunner().invoke(cli.app, ["capacity", *shape, *measured, "--waiting-room", "--json"])
     assert ran.exit_code == 0, ran.output
     planned = json.loads(ran.output)
     assert (planned["admission_rate_per_second"], planned["web_workers"]) == (300.0, 2)
