@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -27,43 +28,35 @@ from tests.support.sandbox import Sandbox
 pytestmark = pytest.mark.slow
 
 
-def test_the_loadtest_command_sells_out_and_passes_its_audit(
-    settings: Settings, sandbox: Sandbox, served: ServeProcess, tmp_path: Path
-) -> None:
-    report_path = tmp_path / "report.json"
-    env = {**os.environ, **serve_env(settings, sandbox.url)}
+def run_loadtest(
+    settings: Settings, sandbox: Sandbox, served: ServeProcess, report_path: Path, *args: str
+) -> tuple[subprocess.CompletedProcess[str], Any]:
+    """`boxoffice loadtest --url <served> ARGS --json REPORT` as an operator runs it."""
+    command = [sys.executable, "-m", "boxoffice", "loadtest", "--url", served.url]
     completed = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "boxoffice",
-            "loadtest",
-            "--url",
-            served.url,
-            "--buyers",
-            "150",
-            "--tickets",
-            "100",
-            "--concurrency",
-            "50",
-            "--decline-rate",
-            "0.1",
-            "--duplicate-rate",
-            "0.2",
-            "--retry-rate",
-            "0.2",
-            "--json",
-            str(report_path),
-        ],
-        env=env,
+        [*command, *args, "--json", str(report_path)],
+        env={**os.environ, **serve_env(settings, sandbox.url)},
         capture_output=True,
         text=True,
         timeout=300,
         check=False,
     )
-
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
-    report = json.loads(report_path.read_text())
+    return completed, json.loads(report_path.read_text())
+
+
+def test_the_loadtest_command_sells_out_and_passes_its_audit(
+    settings: Settings, sandbox: Sandbox, served: ServeProcess, tmp_path: Path
+) -> None:
+    completed, report = run_loadtest(
+        settings,
+        sandbox,
+        served,
+        tmp_path / "report.json",
+        *("--buyers", "150", "--tickets", "100", "--concurrency", "50"),
+        *("--decline-rate", "0.1", "--duplicate-rate", "0.2", "--retry-rate", "0.2"),
+    )
+
     assert report["audit"]["ok"], report["audit"]["violations"]
     assert report["audit"]["tickets_live"] + report["audit"]["seats_returned_by_declines"] >= 100
     assert report["confirmed_purchases"] == report["audit"]["orders_paid"]
@@ -74,23 +67,14 @@ def test_the_loadtest_command_sells_out_and_passes_its_audit(
 def test_find_rate_probes_queued_sales_at_doubling_rates_and_reports_the_highest_that_held(
     settings: Settings, sandbox: Sandbox, served: ServeProcess, tmp_path: Path
 ) -> None:
-    report_path = tmp_path / "search.json"
-    env = {**os.environ, **serve_env(settings, sandbox.url)}
-    completed = subprocess.run(
-        [
-            *(sys.executable, "-m", "boxoffice", "loadtest", "--url", served.url),
-            *("--find-rate", "--admission-rate", "10", "--max-rate", "40"),
-            *("--probe-seconds", "3", "--p99-ms", "5000", "--json", str(report_path)),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+    completed, found = run_loadtest(
+        settings,
+        sandbox,
+        served,
+        tmp_path / "search.json",
+        *("--find-rate", "--admission-rate", "10", "--max-rate", "40"),
+        *("--probe-seconds", "3", "--p99-ms", "5000"),
     )
-
-    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
-    found = json.loads(report_path.read_text())
     assert [p["rate"] for p in found["probes"]] == [10.0, 20.0, 40.0]  # up to the ceiling
     assert found["sustainable_admission_rate"] == 40.0
     for probe, report in zip(found["probes"], found["reports"], strict=True):
