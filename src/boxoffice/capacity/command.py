@@ -94,8 +94,9 @@ def capacity(
     """Plan a sale: throughput, admission rate, workers, database, storage, bandwidth, time."""
     try:
         costs = costs_from_loadtest(from_loadtest, loadtest_workers) if from_loadtest else REFERENCE
-    except ValueError as error:
-        raise typer.BadParameter(str(error), param_hint="--from-loadtest") from error
+    except (ValueError, KeyError, TypeError, AttributeError, StopIteration) as error:
+        why = str(error) if isinstance(error, ValueError) else f"not a loadtest report ({error!r})"
+        raise typer.BadParameter(why, param_hint="--from-loadtest") from error
     if join_cost is not None:
         costs = replace(costs, join_cost=join_cost)
     if poll_cost is not None:

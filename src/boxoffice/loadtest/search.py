@@ -47,7 +47,7 @@ def next_rate(
 ) -> float | None:
     """The rate to probe next, or None when the search is over (see `sustainable`)."""
     if not probes:
-        return start
+        return min(start, ceiling)
     held = [p.rate for p in probes if p.held(p99_target_ms)]
     failed = [p.rate for p in probes if not p.held(p99_target_ms)]
     best = max(held, default=None)

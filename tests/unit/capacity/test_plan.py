@@ -230,3 +230,13 @@ def test_the_capacity_command_plans_from_a_rate_search(tmp_path: Path) -> None:
     planned = json.loads(ran.output)
     assert (planned["admission_rate_per_second"], planned["web_workers"]) == (300.0, 2)
     assert "held 300 admissions/s on 2 workers" in planned["assumptions"]["source"]
+
+
+@pytest.mark.parametrize("text", ["{not json", '{"sustainable_admission_rate": 300}', "[]"])
+def test_a_report_that_is_not_one_is_a_clear_error(tmp_path: Path, text: str) -> None:
+    report = tmp_path / "odd.json"
+    report.write_text(text)
+    shape = ["--tickets", "1000", "--audience", "1000", "--from-loadtest", str(report)]
+    ran = CliRunner().invoke(cli.app, ["capacity", *shape])
+    assert ran.exit_code == 2  # a usage error naming the option, not a traceback
+    assert "--from-loadtest" in ran.output

@@ -74,3 +74,7 @@ def test_a_probe_holds_only_if_fast_enough_kept_up_and_correct(probe: Probe, why
 def test_declined_cards_are_not_counted_as_falling_behind() -> None:
     declines = Probe(300, selling_per_second=255, p99_ms=300, audit_ok=True, approving_share=0.9)
     assert declines.held(500.0)  # 255/s confirmed of 270/s that could be
+
+
+def test_a_start_above_the_ceiling_probes_the_ceiling() -> None:
+    assert next_rate([], p99_target_ms=500.0, start=900.0, ceiling=400.0) == 400.0
