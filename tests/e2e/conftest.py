@@ -22,6 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from boxoffice.app import create_app
 from boxoffice.config import Settings
+from boxoffice.web.pages import assets
 from tests.support.databases import IN_CI, SqliteTemplate
 from tests.support.processes import free_port
 from tests.support.sandbox import Sandbox
@@ -175,3 +176,32 @@ def serve(
 @pytest.fixture
 def served(serve: Callable[..., ServedApp]) -> ServedApp:
     return serve()
+
+
+def deploy(monkeypatch: pytest.MonkeyPatch, version: str) -> None:
+    """As if a release with other static files went live on the served app: its pages name
+    their files by `version`, and only that version is served as immutable."""
+    monkeypatch.setattr(assets, "version", lambda folder=assets.STATIC: version)
+
+
+def controlled_by_version(page: Any, version: str) -> None:
+    """Wait until the worker registered for `version` controls the page."""
+    page.wait_for_function(
+        "v => !!navigator.serviceWorker.controller"
+        " && navigator.serviceWorker.controller.scriptURL.endsWith('?v=' + v)",
+        arg=version,
+        timeout=15_000,
+    )
+
+
+def scripts_run(page: Any) -> list[str]:
+    """The URLs of the scripts the page loaded (from the network or its worker alike)."""
+    names: list[str] = page.evaluate(
+        "performance.getEntriesByType('resource')"
+        ".filter(e => e.initiatorType === 'script').map(e => e.name)"
+    )
+    return names
+
+
+def cache_names(page: Any) -> set[str]:
+    return set(page.evaluate("caches.keys()"))

@@ -17,7 +17,17 @@ from PIL import Image
 from boxoffice.ids import derive_key
 from boxoffice.tickets import qr, rotating
 from boxoffice.tickets.codes import parse_code
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, ServedApp
+from boxoffice.web.pages import assets
+from tests.e2e.conftest import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    PHONE,
+    ServedApp,
+    cache_names,
+    controlled_by_version,
+    deploy,
+    scripts_run,
+)
 from tests.e2e.shop import console_errors
 from tests.support.builders import event_body
 from tests.support.buying import order_body, tokenise
@@ -220,6 +230,77 @@ def test_offline_the_scanner_decides_from_the_bundle_and_syncs_when_back_online(
     enter(page, second_code, expect="already_used")  # now answered by the server
     assert "at south-2" in page.locator("#result-detail").inner_text()
     assert page.locator("#result-source").inner_text() == ""
+
+
+def test_after_a_deploy_the_scanner_runs_only_new_scripts_and_still_opens_offline(
+    context: Any, served: ServedApp, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sale = sold_event(served, sandbox, quantity=2)
+    page = open_scanner(context, served, sale, gate="north")
+    page.wait_for_selector("html[data-offline=ready]", timeout=10_000)
+    released = assets.version()
+    assert all(url.endswith(f"?v={released}") for url in scripts_run(page))
+
+    deploy(monkeypatch, "0a1b2c3d4e")
+    page.reload()  # online: the page comes from the server, through the old worker
+    page.wait_for_selector("html[data-bundle=ready]", timeout=10_000)
+    controlled_by_version(page, "0a1b2c3d4e")
+
+    assert scripts_run(page)
+    assert all(url.endswith("?v=0a1b2c3d4e") for url in scripts_run(page))
+    page.wait_for_function(
+        "caches.keys().then(names => !names.includes('bx-gate-files-' + arguments[0]))".replace(
+            "arguments[0]", repr(released)
+        ),
+        timeout=10_000,
+    )
+    assert {"bx-gate-files-0a1b2c3d4e", "bx-gate-pages"} <= cache_names(page)
+
+    context.set_offline(True)
+    reloaded = page.reload()
+    assert reloaded is not None
+    assert reloaded.from_service_worker
+    page.wait_for_selector("html[data-bundle=ready]", timeout=10_000)
+    assert all(url.endswith("?v=0a1b2c3d4e") for url in scripts_run(page))
+    enter(page, sale["codes"][0], expect="admitted")
+    enter(page, sale["codes"][0], expect="already_used")
+
+
+def test_a_scanner_kept_offline_by_the_previous_worker_still_opens_offline_after_a_deploy(
+    context: Any, served: ServedApp, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sale = sold_event(served, sandbox, quantity=1)
+    page = open_scanner(context, served, sale, gate="west")
+    page.wait_for_selector("html[data-offline=ready]", timeout=10_000)
+    scanner_url = page.url
+    # The previous release kept pages and files together in one cache, `bx-gate-v1`.
+    page.evaluate(
+        """async () => {
+          const legacy = await caches.open('bx-gate-v1');
+          for (const name of await caches.keys()) {
+            if (!name.startsWith('bx-gate-') || name === 'bx-gate-v1') continue;
+            const cache = await caches.open(name);
+            for (const request of await cache.keys()) {
+              await legacy.put(request, await cache.match(request));
+            }
+            await caches.delete(name);
+          }
+        }"""
+    )
+
+    deploy(monkeypatch, "5f6e7d8c9b")
+    page.goto(f"{served.url}/gate/")  # another gate page: the scanner's page is not fetched
+    controlled_by_version(page, "5f6e7d8c9b")
+    page.wait_for_function(
+        "caches.keys().then(names => !names.includes('bx-gate-v1'))", timeout=10_000
+    )
+
+    context.set_offline(True)
+    reopened = page.goto(scanner_url)
+    assert reopened is not None
+    assert reopened.from_service_worker
+    page.wait_for_selector("html[data-bundle=ready]", timeout=10_000)
+    enter(page, sale["codes"][0], expect="admitted")
 
 
 def test_offline_a_live_code_is_checked_against_the_phones_clock(

@@ -15,7 +15,15 @@ from PIL import Image
 
 from boxoffice.tickets import qr, rotating
 from boxoffice.tickets.codes import parse_code
-from tests.e2e.conftest import PHONE, ServedApp
+from boxoffice.web.pages import assets
+from tests.e2e.conftest import (
+    PHONE,
+    ServedApp,
+    cache_names,
+    controlled_by_version,
+    deploy,
+    scripts_run,
+)
 from tests.support.builders import event_body
 from tests.support.buying import order_body, tokenise
 from tests.support.sandbox import Sandbox
@@ -83,6 +91,37 @@ def test_an_opened_ticket_still_shows_with_its_qr_when_the_phone_goes_offline(
     assert "No signal" in page.locator("#offline-status").inner_text()
     claim = qr.parse(online_payload).claim
     assert (claim.event_id, claim.code) == (order["event_id"], parse_code(ticket["code"]))
+
+
+def test_after_a_deploy_a_kept_ticket_still_shows_offline_with_the_new_scripts(
+    context: Any, served: ServedApp, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    order = buy_ticket(served, sandbox)
+    ticket = order["tickets"][0]
+    page = context.new_page()
+    page.goto(served.url + ticket["url"])
+    page.wait_for_selector("html[data-offline=ready]", timeout=10_000)
+    released = assets.version()
+    # The same phone keeps a gate scanner too: the origin's caches are shared.
+    page.evaluate("caches.open('bx-gate-pages').then(c => c.put('/gate/x', new Response('x')))")
+
+    deploy(monkeypatch, "9e8d7c6b5a")
+    page.reload()
+    controlled_by_version(page, "9e8d7c6b5a")
+    page.wait_for_function(
+        f"caches.keys().then(names => !names.includes('bx-shell-{released}'))", timeout=10_000
+    )
+
+    assert all(url.endswith("?v=9e8d7c6b5a") for url in scripts_run(page))
+    assert {"bx-shell-9e8d7c6b5a", "bx-tickets-v1", "bx-gate-pages"} <= cache_names(page)
+    context.set_offline(True)
+    response = page.reload()
+    page.wait_for_selector("html[data-offline=copy]", timeout=10_000)
+    assert response is not None
+    assert response.from_service_worker
+    assert page.locator(".code-text").inner_text() == ticket["code"]
+    assert qr.parse(scan(page.locator("#qr-box svg"))).claim.code == parse_code(ticket["code"])
+    assert all(url.endswith("?v=9e8d7c6b5a") for url in scripts_run(page))
 
 
 def test_a_rotating_qr_changes_every_step_and_keeps_changing_offline(

@@ -153,7 +153,7 @@ async def test_a_rotating_event_shows_digits_that_verify_and_gives_the_page_its_
         rotation_secret=lambda c: tickets_ctx.rotation_secret(event["id"], c),
     )
     assert verified.ok
-    assert 'src="/t/static/rotating.js"' in page
+    assert re.search(r'src="/t/static/rotating.js\?v=[0-9a-f]{10}"', page)
     assert f'data-step="{rotating.STEP_SECONDS}"' in page
     assert "data-secret=" in page
 

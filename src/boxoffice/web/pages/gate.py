@@ -22,15 +22,15 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from pathlib import Path
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
 from boxoffice.tickets.codes import LOOKALIKES
+from boxoffice.web.pages import assets
 from boxoffice.web.pages.rendering import environment, view_of
 
-STATIC = Path(__file__).parent / "static"
+STATIC = assets.STATIC
 SCANNER_LIBRARY = "vendor/html5-qrcode-2.3.8.min.js"
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "

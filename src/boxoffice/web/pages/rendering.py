@@ -24,6 +24,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from boxoffice import i18n
 from boxoffice.errors import BoxofficeError
 from boxoffice.web.pages import sessions
+from boxoffice.web.pages.assets import asset_url
 from boxoffice.web.pages.context import PagesContext, pages_of
 from boxoffice.web.problems import problem_for
 
@@ -51,6 +52,7 @@ def environment(locale: str) -> Environment:
     env.install_gettext_translations(  # type: ignore[attr-defined]
         i18n.translations(locale), newstyle=True
     )
+    env.globals["asset"] = asset_url
     return env
 
 

@@ -11,13 +11,12 @@ wallet (``/t/…``) are `boxoffice.web.pages.tickets`.
 from __future__ import annotations
 
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 
 from boxoffice.config import Settings
 from boxoffice.web.pages import buyers, signin, storefront, support
+from boxoffice.web.pages.assets import VersionedStaticFiles
 from boxoffice.web.pages.console import dashboard, events, gate, orders, queue
 from boxoffice.web.pages.context import build_pages, gateway_origins
-from boxoffice.web.pages.tickets import STATIC
 from boxoffice.web.security import SecurityHeaders
 
 STATIC_URL = "/static"
@@ -26,7 +25,7 @@ STATIC_URL = "/static"
 def install(app: FastAPI, settings: Settings) -> None:
     for module in (storefront, buyers, signin, events, dashboard, gate, orders, queue, support):
         app.include_router(module.router)
-    app.mount(STATIC_URL, StaticFiles(directory=STATIC), name="static")
+    app.mount(STATIC_URL, VersionedStaticFiles(), name="static")
     app.add_middleware(SecurityHeaders, connect_origins=gateway_origins(settings))
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import base64
 from functools import cache
-from pathlib import Path
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
@@ -26,11 +25,11 @@ from boxoffice.i18n import N_
 from boxoffice.tickets import rotating
 from boxoffice.tickets.presentation import Shown, TicketsContext, open_ticket, show
 from boxoffice.web.api.deps import bearer_token
-from boxoffice.web.pages import qrcodes
+from boxoffice.web.pages import assets, qrcodes
 from boxoffice.web.pages.caching import conditional
 from boxoffice.web.pages.rendering import View, environment, view_of
 
-STATIC = Path(__file__).parent / "static"
+STATIC = assets.STATIC
 STATIC_URL = "/t/static"
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -58,7 +57,7 @@ router = APIRouter(include_in_schema=False)
 
 def static_files() -> StaticFiles:
     """The page's CSS, scripts and icons, for ``app.mount(STATIC_URL, static_files())``."""
-    return StaticFiles(directory=STATIC)
+    return assets.VersionedStaticFiles(STATIC)
 
 
 @cache
@@ -100,10 +99,11 @@ async def ticket_page(code: str, request: Request) -> Response:
         return _problem_page(view, error)
     # No `Vary`: the service worker finds the page offline by its URL alone (the Cache API
     # honours Vary). The validator names the language, so a page kept in one language is
-    # revalidated, not reused, when the reader's language changes.
+    # revalidated, not reused, when the reader's language changes, and so does a deploy that
+    # changed its scripts (the page names them by version).
     response = conditional(
         request,
-        shown.etag(f"page:{view.locale}"),
+        shown.etag(f"page:{view.locale}:{assets.version()}"),
         lambda: HTMLResponse(render_ticket(shown, view)),
         vary=None,
     )

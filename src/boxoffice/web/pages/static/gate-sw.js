@@ -1,10 +1,16 @@
 /* Boxoffice gate service worker (scope /gate/): the scanner page opens with no signal.
  * The page shell holds no secret (the device key is in localStorage, the bundle in
  * IndexedDB), so it is safe to keep. Pages: network first with a short wait, then the kept
- * copy. Scripts and styles: the kept copy at once, refreshed in the background. API calls
- * are never cached here: the page itself decides what to do when they fail. */
+ * copy (cache bx-gate-pages, which outlives deploys). Scripts and styles are named by the
+ * deploy's version (`?v=`, boxoffice.web.pages.assets) and this worker is registered as
+ * sw.js?v=<the same version>: a deploy installs a new worker that keeps the new files under a
+ * new cache and drops the old, and a new page never runs an old script. API calls are never
+ * cached here: the page itself decides what to do when they fail. */
 'use strict';
-var CACHE = 'bx-gate-v1';
+var VERSION = new URL(self.location.href).searchParams.get('v') || 'unversioned';
+var FILES_CACHE = 'bx-gate-files-' + VERSION;
+var PAGES = 'bx-gate-pages';
+var LEGACY = 'bx-gate-v1';  // files and pages together, before versioned files
 var NETWORK_WAIT_MS = 3000;
 var FILES = [
   '/t/static/gate.css',
@@ -17,38 +23,67 @@ var FILES = [
   '/t/static/icon.svg'
 ];
 
+function versioned(path) { return path + '?v=' + VERSION; }
+
 self.addEventListener('install', function (event) {
   event.waitUntil(
-    caches.open(CACHE)
-      .then(function (cache) { return cache.addAll(FILES); })
+    caches.open(FILES_CACHE)
+      .then(function (cache) { return cache.addAll(FILES.map(versioned)); })
       .then(function () { return self.skipWaiting(); })
   );
 });
 
+/* Pages kept by the worker before files were versioned move to the pages cache, so a scanner
+ * kept offline before this deploy still opens offline after it. */
+function movePagesFrom(name) {
+  return caches.open(name).then(function (old) {
+    return old.keys().then(function (requests) {
+      return caches.open(PAGES).then(function (pages) {
+        return Promise.all(requests.filter(function (request) {
+          return FILES.indexOf(new URL(request.url).pathname) < 0;
+        }).map(function (request) {
+          return pages.match(request).then(function (kept) {
+            if (kept) { return null; }
+            return old.match(request).then(function (response) {
+              return response ? pages.put(request, response) : null;
+            });
+          });
+        }));
+      });
+    });
+  });
+}
+
 self.addEventListener('activate', function (event) {
   event.waitUntil(
     caches.keys().then(function (names) {
-      return Promise.all(names.filter(function (name) {
-        return name.indexOf('bx-gate-') === 0 && name !== CACHE;
-      }).map(function (name) { return caches.delete(name); }));
+      var moved = names.indexOf(LEGACY) >= 0 ? movePagesFrom(LEGACY) : Promise.resolve();
+      return moved.then(function () {
+        return Promise.all(names.filter(function (name) {
+          return name.indexOf('bx-gate-') === 0 && name !== FILES_CACHE && name !== PAGES;
+        }).map(function (name) { return caches.delete(name); }));
+      });
     }).then(function () { return self.clients.claim(); })
   );
 });
 
-function keptFirst(request) {
-  var network = fetch(request).then(function (response) {
-    if (response.ok) {
-      var copy = response.clone();
-      caches.open(CACHE).then(function (cache) { cache.put(request, copy); });
-    }
-    return response;
-  });
+/* A script or style: the kept copy of this very version, else the network (kept for next
+ * time); with no network, the kept copy of any version, for a page kept before a deploy. */
+function keptFile(request) {
   return caches.match(request).then(function (hit) {
-    if (hit) {
-      network.catch(function () { return null; });
-      return hit;
-    }
-    return network;
+    if (hit) { return hit; }
+    return fetch(request).then(function (response) {
+      if (response.ok) {
+        var copy = response.clone();
+        caches.open(FILES_CACHE).then(function (cache) { cache.put(request, copy); });
+      }
+      return response;
+    }, function (failure) {
+      return caches.match(request, { ignoreSearch: true }).then(function (older) {
+        if (older) { return older; }
+        throw failure;
+      });
+    });
   });
 }
 
@@ -56,7 +91,7 @@ function networkFirst(request) {
   var network = fetch(request).then(function (response) {
     if (response.status === 200) {
       var copy = response.clone();
-      caches.open(CACHE).then(function (cache) { cache.put(request, copy); });
+      caches.open(PAGES).then(function (cache) { cache.put(request, copy); });
     }
     return response;
   });
@@ -76,7 +111,7 @@ self.addEventListener('fetch', function (event) {
   var url = new URL(request.url);
   if (url.origin !== self.location.origin) { return; }
   if (FILES.indexOf(url.pathname) >= 0) {
-    event.respondWith(keptFirst(request));
+    event.respondWith(keptFile(request));
   } else if (request.mode === 'navigate' && url.pathname.indexOf('/gate/') === 0) {
     event.respondWith(networkFirst(request));
   }

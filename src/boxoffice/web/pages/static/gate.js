@@ -13,6 +13,9 @@
   var Offline = window.BxGateOffline;
   var root = document.documentElement;
   var eventId = root.dataset.event;
+  // The deploy's version, from this script's own URL: the worker of the same version keeps
+  // the same files (boxoffice.web.pages.assets).
+  var ASSETS_VERSION = new URL(document.currentScript.src).searchParams.get('v') || 'unversioned';
   var ONLINE_WAIT_MS = 3500;
   var BUNDLE_EVERY_MS = 60000;
   var SYNC_EVERY_MS = 5000;
@@ -250,9 +253,9 @@
    * (this first view is not controlled by the worker yet, so it stores itself). */
   function keepPageOffline() {
     if (!('serviceWorker' in navigator) || !window.caches) { return; }
-    navigator.serviceWorker.register('/gate/sw.js', { scope: '/gate/' })
+    navigator.serviceWorker.register('/gate/sw.js?v=' + ASSETS_VERSION, { scope: '/gate/' })
       .then(function () { return navigator.serviceWorker.ready; })
-      .then(function () { return caches.open('bx-gate-v1'); })
+      .then(function () { return caches.open('bx-gate-pages'); })
       .then(function (cache) { return navigator.onLine ? cache.add(location.pathname) : null; })
       .then(function () { root.dataset.offline = 'ready'; })
       .catch(function () { root.dataset.offline = 'failed'; });

@@ -5,6 +5,9 @@
 (function () {
   'use strict';
   var TICKETS = 'bx-tickets-v1';
+  // The deploy's version, from this script's own URL: the worker of the same version keeps
+  // the same files (boxoffice.web.pages.assets).
+  var version = new URL(document.currentScript.src).searchParams.get('v') || 'unversioned';
   var root = document.documentElement;
   var status = document.getElementById('offline-status');
 
@@ -14,7 +17,7 @@
 
   if (!('serviceWorker' in navigator) || !window.caches) { return; }
   var isTicket = document.querySelector('[data-ticket]') !== null;
-  navigator.serviceWorker.register('/t/sw.js', { scope: '/t/' })
+  navigator.serviceWorker.register('/t/sw.js?v=' + version, { scope: '/t/' })
     .then(function () { return navigator.serviceWorker.ready; })
     .then(function () {
       if (!isTicket) { return null; }

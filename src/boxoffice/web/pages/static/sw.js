@@ -1,15 +1,18 @@
 /* Boxoffice ticket service worker (scope /t/).
  * Ticket pages: network first, so a cancelled ticket shows as cancelled, but after
  * NETWORK_WAIT_MS, or with no network, or when the server fails, the copy kept on this
- * device is shown. Static files: from the cache at once, refreshed in the background. The QR is inline SVG in the page itself, so a
- * kept page shows its QR with no further request. */
+ * device is shown. The QR is inline SVG in the page itself, so a kept page shows its QR with
+ * no further request.
+ * Static files are named by the deploy's version (`?v=`, boxoffice.web.pages.assets) and this
+ * worker is registered as sw.js?v=<the same version>: a deploy installs a new worker, which
+ * keeps the new files under a new shell cache and drops the old one, while kept tickets stay.
+ * A versioned file never changes, so it is served from the cache when there, else fetched. */
 'use strict';
-var SHELL = 'bx-shell-v1';
+var VERSION = new URL(self.location.href).searchParams.get('v') || 'unversioned';
+var SHELL = 'bx-shell-' + VERSION;
 var TICKETS = 'bx-tickets-v1';
 var NETWORK_WAIT_MS = 4000;
-var SHELL_FILES = [
-  '/t/',
-  '/t/manifest.webmanifest',
+var STATIC_FILES = [
   '/t/static/ticket.css',
   '/t/static/offline.js',
   '/t/static/rotating.js',
@@ -18,6 +21,9 @@ var SHELL_FILES = [
   '/t/static/icon.svg',
   '/t/static/icon-192.png'
 ];
+var SHELL_FILES = ['/t/', '/t/manifest.webmanifest'].concat(STATIC_FILES.map(function (path) {
+  return path + '?v=' + VERSION;
+}));
 
 self.addEventListener('install', function (event) {
   event.waitUntil(
@@ -31,7 +37,9 @@ self.addEventListener('activate', function (event) {
   event.waitUntil(
     caches.keys().then(function (names) {
       return Promise.all(names.filter(function (name) {
-        return name.indexOf('bx-') === 0 && name !== SHELL && name !== TICKETS;
+        // Only this worker's own older shells: the origin's caches are shared with the gate's
+        // worker, whose copies are not ours to drop.
+        return name.indexOf('bx-shell-') === 0 && name !== SHELL;
       }).map(function (name) { return caches.delete(name); }));
     }).then(function () { return self.clients.claim(); })
   );
@@ -55,6 +63,26 @@ function staleWhileRevalidate(request) {
       return hit;
     }
     return network;
+  });
+}
+
+/* A static file: the kept copy of this very version, else the network (kept for next time);
+ * with no network, the kept copy of any version, for a page kept before the last deploy. */
+function keptFile(request) {
+  return caches.match(request).then(function (hit) {
+    if (hit) { return hit; }
+    return fetch(request).then(function (response) {
+      if (response.ok) {
+        var copy = response.clone();
+        caches.open(SHELL).then(function (cache) { cache.put(request, copy); });
+      }
+      return response;
+    }, function (failure) {
+      return caches.match(request, { ignoreSearch: true }).then(function (older) {
+        if (older) { return older; }
+        throw failure;
+      });
+    });
   });
 }
 
@@ -83,7 +111,9 @@ self.addEventListener('fetch', function (event) {
   if (request.method !== 'GET') { return; }
   var url = new URL(request.url);
   if (url.origin !== self.location.origin) { return; }
-  if (url.pathname.indexOf('/t/static/') === 0 || url.pathname === '/t/manifest.webmanifest') {
+  if (url.pathname.indexOf('/t/static/') === 0) {
+    event.respondWith(keptFile(request));
+  } else if (url.pathname === '/t/manifest.webmanifest') {
     event.respondWith(staleWhileRevalidate(request));
   } else if (request.mode === 'navigate' && isTicketPage(url)) {
     event.respondWith(networkFirst(request, TICKETS));
