@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import httpx
 import pytest
@@ -59,3 +60,30 @@ async def test_a_kept_ticket_page_is_rendered_again_after_a_deploy(
 
     assert again.status_code == 200  # the kept page names the previous release's scripts
     assert 'src="/t/static/offline.js?v=abcdef0123"' in again.text
+
+
+def kept_by(worker: httpx.Response) -> set[str]:
+    return set(re.findall(r"'(/t/static/[^']+)'", worker.text))
+
+
+async def test_every_file_the_scanner_page_names_is_kept_by_its_worker_for_offline(
+    client: httpx.AsyncClient, event: dict[str, Any]
+) -> None:
+    page = await client.get(f"/gate/{event['id']}")
+    named = {url.split("?")[0] for url in ASSET.findall(page.text)}
+
+    assert named
+    assert named <= kept_by(await client.get("/gate/sw.js"))
+
+
+async def test_every_file_a_ticket_page_names_is_kept_by_the_wallets_worker(
+    client: httpx.AsyncClient, sandbox: Sandbox
+) -> None:
+    partner = await new_partner(client)
+    order = await paid_order(client, await new_event(client, partner, rotating_qr=True), sandbox)
+    named: set[str] = set()
+    for url in (order["tickets"][0]["url"], "/t/"):
+        named |= {url.split("?")[0] for url in ASSET.findall((await client.get(url)).text)}
+
+    assert "/t/static/rotating.js" in named
+    assert named <= kept_by(await client.get("/t/sw.js"))
