@@ -181,7 +181,7 @@ def served(serve: Callable[..., ServedApp]) -> ServedApp:
 def deploy(monkeypatch: pytest.MonkeyPatch, version: str) -> None:
     """As if a release with other static files went live on the served app: its pages name
     their files by `version`, and only that version is served as immutable."""
-    monkeypatch.setattr(assets, "version", lambda folder=assets.STATIC: version)
+    monkeypatch.setattr(assets, "version", lambda folders=assets.RELEASE: version)
 
 
 def controlled_by_version(page: Any, version: str) -> None:

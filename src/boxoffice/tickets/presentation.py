@@ -36,7 +36,8 @@ from boxoffice.tickets.codes import InvalidCode, format_code, parse_code
 from boxoffice.tickets.keys import KeyStore
 
 PARTNER_KEY_PREFIX = "bxk_"
-# Bump when what a page or image shows changes for the same data, so ETags change too.
+# Bump when what the JSON or an image shows changes for the same data, so ETags change too.
+# (The HTML page's ETag also names the release's version: boxoffice.web.pages.assets.)
 RENDER_VERSION = "1"
 
 

@@ -55,7 +55,7 @@ async def test_a_kept_ticket_page_is_rendered_again_after_a_deploy(
     kept = {"If-None-Match": first.headers["etag"]}
 
     assert (await client.get(url, headers=kept)).status_code == 304
-    monkeypatch.setattr(assets, "version", lambda folder=assets.STATIC: "abcdef0123")
+    monkeypatch.setattr(assets, "version", lambda folders=assets.RELEASE: "abcdef0123")
     again = await client.get(url, headers=kept)
 
     assert again.status_code == 200  # the kept page names the previous release's scripts

@@ -1,4 +1,4 @@
-"""The deploy's version of the static files: any change to any file gives a new one."""
+"""The release's version of what pages show: any change to any file gives a new one."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ def folder(tmp_path: Path, files: dict[str, bytes]) -> Path:
 
 
 def version_of(tmp_path: Path, files: dict[str, bytes], name: str = "") -> str:
-    return assets.version.__wrapped__(folder(tmp_path / name, files))
+    return assets.version.__wrapped__((folder(tmp_path / name, files),))
 
 
 def test_the_same_files_give_the_same_version(tmp_path: Path) -> None:
@@ -36,3 +36,22 @@ def test_a_changed_added_or_renamed_file_gives_a_new_version(tmp_path: Path) -> 
     assert version_of(tmp_path, renamed, "renamed") != released
     moved = {"a.js": b"one", "b.js": b"two"}
     assert version_of(tmp_path, moved, "moved") != released
+
+
+def test_a_change_in_any_of_the_releases_folders_gives_a_new_version(tmp_path: Path) -> None:
+    static = folder(tmp_path / "s", {"gate.js": b"scan()"})
+    templates = folder(tmp_path / "t", {"gate.html": b"<h1>Gate</h1>"})
+    released = assets.version.__wrapped__((static, templates))
+    (templates / "gate.html").write_bytes(b"<h1>Portaria</h1>")
+
+    assert assets.version.__wrapped__((static, templates)) != released
+    assert assets.version.__wrapped__((templates, static)) != assets.version.__wrapped__(
+        (static, templates)
+    )
+
+
+def test_the_shipped_release_covers_templates_and_translations() -> None:
+    names = {folder.name for folder in assets.RELEASE}
+
+    assert names == {"static", "templates", "locale"}
+    assert all(any(folder.rglob("*")) for folder in assets.RELEASE)
