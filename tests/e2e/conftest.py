@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 import uvicorn
+from starlette.routing import Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from boxoffice.app import create_app
@@ -205,3 +206,14 @@ def scripts_run(page: Any) -> list[str]:
 
 def cache_names(page: Any) -> set[str]:
     return set(page.evaluate("caches.keys()"))
+
+
+def files_answered_by(served: ServedApp, monkeypatch: pytest.MonkeyPatch, release: str) -> None:
+    """As if, mid-way through a rolling deploy, a host of `release` answered for the static
+    files while the pages still come from another."""
+    app = served.recorder.app
+    mounts = [route.app for route in app.routes if isinstance(route, Mount)]  # type: ignore[attr-defined]
+    files = [mount for mount in mounts if isinstance(mount, assets.VersionedStaticFiles)]
+    assert files
+    for mount in files:
+        monkeypatch.setattr(mount, "release", lambda: release)

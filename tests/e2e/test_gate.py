@@ -26,6 +26,7 @@ from tests.e2e.conftest import (
     cache_names,
     controlled_by_version,
     deploy,
+    files_answered_by,
     scripts_run,
 )
 from tests.e2e.shop import console_errors
@@ -264,6 +265,50 @@ def test_after_a_deploy_the_scanner_runs_only_new_scripts_and_still_opens_offlin
     assert all(url.endswith("?v=0a1b2c3d4e") for url in scripts_run(page))
     enter(page, sale["codes"][0], expect="admitted")
     enter(page, sale["codes"][0], expect="already_used")
+
+
+def test_mid_rolling_deploy_the_scanner_keeps_no_file_of_another_release(
+    context: Any, served: ServedApp, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sale = sold_event(served, sandbox, quantity=1)
+    page = open_scanner(context, served, sale, gate="east")
+    page.wait_for_selector("html[data-offline=ready]", timeout=10_000)
+    released = assets.version()
+
+    deploy(monkeypatch, "1111111111")  # this host's pages are of the new release …
+    files_answered_by(served, monkeypatch, released)  # … its files come from an old host
+    page.reload()
+    page.wait_for_selector("html[data-bundle=ready]", timeout=10_000)
+    outcome = page.evaluate(
+        """async () => {
+          const reg = await navigator.serviceWorker.register(
+            '/gate/sw.js?v=1111111111', { scope: '/gate/' });
+          const worker = reg.installing || reg.waiting;
+          if (worker && worker.state !== 'redundant') {
+            await new Promise(done => worker.addEventListener('statechange', () => {
+              if (worker.state === 'redundant' || worker.state === 'activated') done();
+            }));
+          }
+          return worker ? worker.state : 'none';
+        }"""
+    )
+
+    assert outcome in ("redundant", "none")  # the new worker refused to install
+    assert "bx-gate-files-1111111111" not in cache_names(page)
+    assert f"bx-gate-files-{released}" in cache_names(page)  # the old one still serves
+    controller = page.evaluate("navigator.serviceWorker.controller.scriptURL")
+    assert controller.endswith(f"?v={released}")
+
+    monkeypatch.undo()  # the rollout is over: every host runs the new release
+    deploy(monkeypatch, "1111111111")
+    page.reload()
+    controlled_by_version(page, "1111111111")
+    context.set_offline(True)
+    reloaded = page.reload()
+    assert reloaded is not None
+    assert reloaded.from_service_worker
+    page.wait_for_selector("html[data-bundle=ready]", timeout=10_000)
+    enter(page, sale["codes"][0], expect="admitted")
 
 
 def test_a_scanner_kept_offline_by_the_previous_worker_still_opens_offline_after_a_deploy(

@@ -30,6 +30,7 @@ async def test_pages_name_their_files_by_version_and_those_are_kept_for_a_year(
         answer = await client.get(url)
         assert answer.status_code == 200, url
         assert answer.headers["cache-control"] == "public, max-age=31536000, immutable", url
+        assert answer.headers["boxoffice-release"] == assets.version(), url
 
 
 @pytest.mark.parametrize("query", ["", "?v=0000000000", "?v=" + "f" * 10 + "&x=1"])
@@ -41,6 +42,7 @@ async def test_a_file_asked_for_by_another_version_or_none_is_revalidated(
 
         assert answer.status_code == 200
         assert answer.headers["cache-control"] == "no-cache"
+        assert answer.headers["boxoffice-release"] == assets.version()  # workers keep none
         assert answer.headers["etag"]
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
 from functools import cache
 from os import PathLike
 from pathlib import Path
@@ -34,6 +35,7 @@ STATIC = Path(__file__).parent / "static"
 RELEASE = (STATIC, Path(__file__).parent / "templates", LOCALE_DIR)
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
+RELEASE_HEADER = "Boxoffice-Release"
 
 
 @cache
@@ -54,10 +56,19 @@ def asset_url(path: str) -> str:
 
 
 class VersionedStaticFiles(StaticFiles):
-    """Starlette's static files, with a lifetime that follows the URL's version."""
+    """Starlette's static files, with a lifetime that follows the URL's version, and the
+    release that answered in ``Boxoffice-Release``.
+
+    During a rolling deploy, hosts of two releases answer behind one balancer, so a page of
+    one release may get a file from the other. The browser is safe (that answer is
+    ``no-cache``), but the offline workers keep files by URL for good: they keep a file only
+    when the release that answered is the one its URL names (gate-sw.js, sw.js), and a worker
+    that cannot get its whole release refuses to install, to try again on a later visit.
+    """
 
     def __init__(self, directory: Path = STATIC) -> None:
         super().__init__(directory=directory)
+        self.release: Callable[[], str] = lambda: version()
 
     def file_response(
         self,
@@ -67,7 +78,8 @@ class VersionedStaticFiles(StaticFiles):
         status_code: int = 200,
     ) -> Response:
         response = super().file_response(full_path, stat_result, scope, status_code)
-        current = f"v={version()}".encode()
-        fresh = current in scope.get("query_string", b"").split(b"&")
+        release = self.release()
+        fresh = f"v={release}".encode() in scope.get("query_string", b"").split(b"&")
         response.headers["Cache-Control"] = IMMUTABLE if fresh else REVALIDATE
+        response.headers[RELEASE_HEADER] = release
         return response

@@ -25,11 +25,34 @@ var FILES = [
 
 function versioned(path) { return path + '?v=' + VERSION; }
 
+/* Whether a file's answer came from the release its URL names: during a rolling deploy a
+ * host of the other release may answer, and a kept file is kept for good. */
+function ofItsRelease(request, response) {
+  var named = new URL(request.url, self.location.href).searchParams.get('v');
+  return response.ok && named !== null && response.headers.get('Boxoffice-Release') === named;
+}
+
+/* This release's files, every one from this release, or no install (tried again later). */
+function keepRelease(cacheName, paths) {
+  return caches.open(cacheName).then(function (cache) {
+    return Promise.all(paths.map(function (path) {
+      var request = new Request(versioned(path), { cache: 'no-cache' });
+      return fetch(request).then(function (response) {
+        if (!ofItsRelease(request, response)) {
+          throw new Error(path + ': not from release ' + VERSION);
+        }
+        return cache.put(versioned(path), response);
+      });
+    }));
+  });
+}
+
 self.addEventListener('install', function (event) {
   event.waitUntil(
-    caches.open(FILES_CACHE)
-      .then(function (cache) { return cache.addAll(FILES.map(versioned)); })
-      .then(function () { return self.skipWaiting(); })
+    keepRelease(FILES_CACHE, FILES)
+      .then(function () { return self.skipWaiting(); }, function (failure) {
+        return caches.delete(FILES_CACHE).then(function () { throw failure; });
+      })
   );
 });
 
@@ -73,7 +96,7 @@ function keptFile(request) {
   return caches.match(request).then(function (hit) {
     if (hit) { return hit; }
     return fetch(request).then(function (response) {
-      if (response.ok) {
+      if (ofItsRelease(request, response)) {
         var copy = response.clone();
         caches.open(FILES_CACHE).then(function (cache) { cache.put(request, copy); });
       }

@@ -21,15 +21,39 @@ var STATIC_FILES = [
   '/t/static/icon.svg',
   '/t/static/icon-192.png'
 ];
-var SHELL_FILES = ['/t/', '/t/manifest.webmanifest'].concat(STATIC_FILES.map(function (path) {
-  return path + '?v=' + VERSION;
-}));
+var SHELL_PAGES = ['/t/', '/t/manifest.webmanifest'];
+
+function versioned(path) { return path + '?v=' + VERSION; }
+
+/* Whether a file's answer came from the release its URL names: during a rolling deploy a
+ * host of the other release may answer, and a kept file is kept for good. */
+function ofItsRelease(request, response) {
+  var named = new URL(request.url, self.location.href).searchParams.get('v');
+  return response.ok && named !== null && response.headers.get('Boxoffice-Release') === named;
+}
+
+/* The shell of this release, every file from this release, or no install (tried again on a
+ * later visit). */
+function keepShell() {
+  return caches.open(SHELL).then(function (cache) {
+    var files = STATIC_FILES.map(function (path) {
+      var request = new Request(versioned(path), { cache: 'no-cache' });
+      return fetch(request).then(function (response) {
+        if (!ofItsRelease(request, response)) {
+          throw new Error(path + ': not from release ' + VERSION);
+        }
+        return cache.put(versioned(path), response);
+      });
+    });
+    return Promise.all(files.concat([cache.addAll(SHELL_PAGES)]));
+  });
+}
 
 self.addEventListener('install', function (event) {
   event.waitUntil(
-    caches.open(SHELL)
-      .then(function (cache) { return cache.addAll(SHELL_FILES); })
-      .then(function () { return self.skipWaiting(); })
+    keepShell().then(function () { return self.skipWaiting(); }, function (failure) {
+      return caches.delete(SHELL).then(function () { throw failure; });
+    })
   );
 });
 
@@ -72,7 +96,7 @@ function keptFile(request) {
   return caches.match(request).then(function (hit) {
     if (hit) { return hit; }
     return fetch(request).then(function (response) {
-      if (response.ok) {
+      if (ofItsRelease(request, response)) {
         var copy = response.clone();
         caches.open(SHELL).then(function (cache) { cache.put(request, copy); });
       }
