@@ -20,16 +20,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any, Protocol
 
 import asyncpg
 
 log = logging.getLogger("boxoffice.sales")
+FORGET_SECONDS = 1.0
 
 
 class ConnectionPool(Protocol):
     async def acquire(self, *, timeout: float | None = None) -> Any: ...  # noqa: ASYNC109 (asyncpg's)
     async def release(self, connection: Any) -> None: ...
+    async def expire_connections(self) -> None: ...
 
 
 class Exhausted(Exception):
@@ -48,6 +51,7 @@ class Handoff:
         for _ in range(size):
             self._queue.put_nowait(None)  # a slot: open a connection when drawn
         self._closed = False
+        self._forgot_at = -FORGET_SECONDS
 
     async def take(self) -> Any:
         if self._queue.empty():
@@ -88,6 +92,30 @@ class Handoff:
             await self.pool.release(connection)
         finally:
             self._queue.put_nowait(None)
+
+    async def forget_idle(self) -> None:
+        """One connection was lost under a statement: the others were opened to the same
+        database and have likely gone with it (a restart, a failover). Give every idle one
+        back and have asyncpg's pool replace every connection it opened before now, the busy
+        ones as they come back, so the next statements run on connections opened after it.
+        Once per `FORGET_SECONDS`: when a database restarts, every purchase in flight loses
+        its connection at once, and they should not make each other's new ones expire."""
+        now = time.monotonic()
+        if now - self._forgot_at < FORGET_SECONDS:
+            return
+        self._forgot_at = now
+        idle = []
+        while not self._queue.empty():
+            idle.append(self._queue.get_nowait())
+        for _ in idle:
+            self._queue.put_nowait(None)
+        await self.pool.expire_connections()
+        for connection in idle:
+            if connection is not None:
+                try:
+                    await self.pool.release(connection)
+                except Exception:
+                    log.warning("a lost purchase connection could not be given back", exc_info=True)
 
     async def aclose(self) -> None:
         """Give every idle connection back to asyncpg's pool; the busy ones follow as their

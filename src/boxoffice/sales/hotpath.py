@@ -33,6 +33,7 @@ goes back through asyncpg's pool.
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -46,6 +47,16 @@ from boxoffice.sales.inventory import Allocation
 from boxoffice.sales.rules import HoldPlan, OrderStatus
 from boxoffice.tickets.issuance import NewTicket
 
+log = logging.getLogger("boxoffice.sales")
+
+# A connection that died under the statement, or before it (see `_fetchval`).
+CONNECTION_LOST = (
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+)
 UNIQUE_VIOLATION = "23505"
 BUYER_LIMIT = "BX001"  # raised by boxoffice_hold (migration 0004)
 NO_SINGLE_BUCKET = "BX002"  # a later line found no bucket: rolled back, the general path decides
@@ -134,11 +145,17 @@ class PostgresHotPath:
     async def _fetchval(self, statement: str, *args: Any) -> Any:
         """Run one statement on a purchase connection (`boxoffice.sales.handoff`).
 
-        A connection can die while idle (a restarted database, a proxy that cuts idle
-        connections) in a way the driver only notices when the next statement starts: it
-        then refuses before sending anything (`InterfaceError`, `InternalClientError`), so
-        the statement is run once more, on a fresh connection. Any other error may have
-        reached the database and is the caller's to judge.
+        A restarted database, a failover or a proxy that cuts connections leaves the worker
+        holding connections that are dead or dying, in ways the driver notices only when the
+        next statement starts (it refuses before sending) or while it waits for the answer
+        (the backend was terminated: `ConnectionDoesNotExistError`, `AdminShutdownError`).
+        Such a statement runs once more, on a fresh connection, after every idle one is let
+        go (they shared the database's fate). Running it again is safe even if the first try
+        did commit before the answer was lost: both statements are idempotent in the
+        database. The hold inserts its order under the id chosen for this purchase, so a
+        second hold is refused as a duplicate key and the purchase replays that order; the
+        confirmation changes only a pending order, so a second one changes nothing and the
+        settlement reads the order it finds paid. Any other error is the caller's to judge.
         """
         handoff = self._handoff or await self._open()
         for attempt in (1, 2):
@@ -150,10 +167,12 @@ class PostgresHotPath:
                 ) from exhausted
             try:
                 value = await conn.fetchval(statement, *args)
-            except (asyncpg.InterfaceError, asyncpg.InternalClientError):
+            except CONNECTION_LOST:
                 await handoff.drop(conn)
                 if attempt == 2:
                     raise
+                log.warning("a purchase connection was lost: running the statement again")
+                await handoff.forget_idle()
                 continue
             except BaseException:
                 await handoff.drop(conn)

@@ -77,3 +77,55 @@ async def test_after_the_database_drops_the_purchases_connections_the_next_buyer
     assert [a.status_code for a in before + after] == [201] * 8
     assert killed  # there were connections to kill
     assert 1 <= len(backends) <= 2
+
+
+async def test_a_purchase_whose_connection_is_cut_mid_statement_is_sold_once_on_a_fresh_one(
+    settings: Settings, sandbox: Sandbox
+) -> None:
+    """The database terminates the purchase's backend while its hold waits for a lock (as
+    a failover or an operator would): the hold runs again on a new connection, and the buyer
+    gets a paid order, not a 500; one order, one capture, one seat."""
+    dsn = settings.resolved_database_url.replace("+asyncpg", "")
+    async with shop(settings, pool_size=2) as client:
+        event: dict[str, Any] = await new_event(
+            client, await new_partner(client), ticket_types=[ticket_type(capacity=10)]
+        )
+        type_id = event["ticket_types"][0]["id"]
+        locker, watcher = await asyncpg.connect(dsn), await asyncpg.connect(dsn)
+        try:
+            locking = locker.transaction()
+            await locking.start()
+            await locker.execute(
+                "SELECT * FROM inventory_buckets WHERE ticket_type_id = $1 FOR UPDATE", type_id
+            )
+            buying = asyncio.create_task(buy(client, order_body(event, tokenise(sandbox.url))))
+            waiting: list[int] = []
+            for _ in range(200):
+                waiting = [
+                    row["pid"]
+                    for row in await watcher.fetch(BACKENDS + " AND wait_event_type = 'Lock'")
+                ]
+                if waiting:
+                    break
+                await asyncio.sleep(0.02)
+            assert waiting, "the hold never waited on the locked bucket"
+            await watcher.fetch("SELECT pg_terminate_backend($1)", waiting[0])
+            await asyncio.sleep(0.2)
+            await locking.rollback()
+            answer = await buying
+            taken = await locker.fetchval(
+                "SELECT sum(taken) FROM inventory_buckets WHERE ticket_type_id = $1", type_id
+            )
+            orders = await locker.fetch(
+                "SELECT status FROM orders WHERE event_id = $1", event["id"]
+            )
+        finally:
+            await locker.close()
+            await watcher.close()
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["status"] == "paid"
+    assert [row["status"] for row in orders] == ["paid"]
+    assert taken == 1
+    order_id = answer.json()["id"]
+    intents = [i for i in await sandbox.intents() if i["metadata"]["order_id"] == order_id]
+    assert [i["status"] for i in intents] == ["succeeded"]

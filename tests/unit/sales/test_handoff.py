@@ -28,6 +28,7 @@ class CountingPool:
         self.out: set[Connection] = set()
         self.acquired = 0
         self.released: list[Connection] = []
+        self.expired = 0
 
     async def acquire(self, *, timeout: float | None = None) -> Connection:
         self.acquired += 1
@@ -38,6 +39,9 @@ class CountingPool:
     async def release(self, connection: Connection) -> None:
         self.out.discard(connection)
         self.released.append(connection)
+
+    async def expire_connections(self) -> None:
+        self.expired += 1
 
 
 async def test_a_clean_connection_goes_to_the_next_purchase_without_the_pool() -> None:
@@ -141,3 +145,32 @@ async def test_a_dead_connection_the_pool_will_not_take_back_still_leaves_its_sl
     await handoff.give_back(first)
     first.closed = True
     assert (await handoff.take()).number == 2  # a fresh one through the only slot
+
+
+async def test_after_a_lost_connection_the_idle_ones_go_and_the_next_are_opened_fresh() -> None:
+    pool = CountingPool()
+    handoff = Handoff(pool, size=3, wait_seconds=1)
+    a, b, c = await handoff.take(), await handoff.take(), await handoff.take()
+    await handoff.give_back(a)
+    await handoff.give_back(b)
+    await handoff.drop(c)  # its statement lost the connection
+
+    await handoff.forget_idle()
+    fresh = [await handoff.take() for _ in range(3)]  # every slot, none of the old ones
+
+    assert pool.expired == 1  # asyncpg replaces what it opened before, as it comes back
+    assert {a, b, c} <= set(pool.released)
+    assert not {a, b, c} & set(fresh)
+    assert pool.acquired == 6
+
+
+async def test_purchases_losing_their_connections_together_expire_the_pool_once() -> None:
+    pool = CountingPool()
+    handoff = Handoff(pool, size=4, wait_seconds=1)
+    taken = [await handoff.take() for _ in range(4)]
+    for connection in taken:  # a restart: every purchase in flight loses its connection
+        await handoff.drop(connection)
+        await handoff.forget_idle()
+
+    assert pool.expired == 1
+    assert len([await handoff.take() for _ in range(4)]) == 4  # no slot lost
