@@ -116,6 +116,16 @@ class Busy(BoxofficeError):
     title = "Temporarily unable to complete the request"
 
 
+class DatabaseUnavailable(BoxofficeError):
+    """The database did not answer or dropped us: down, restarting, failing over, out of
+    connections. Nothing was decided; the same request (with the same Idempotency-Key, for
+    a purchase) is safe to send again."""
+
+    code = "database_unavailable"
+    status = 503
+    title = "The database is not answering"
+
+
 class GatewayUnavailable(BoxofficeError):
     code = "gateway_unavailable"
     status = 503

@@ -1,8 +1,9 @@
 """RFC 9457 problem documents: the one place errors become HTTP answers.
 
-Every failure a client can cause maps to a stable `code`; anything else is
-a bug, logged with the request id and answered as a 500 `internal_error`
-problem (never a stack trace).
+Every failure a client can cause maps to a stable `code`; a database that is not
+answering is a 503 `database_unavailable` with `Retry-After` (`boxoffice.db.outage`);
+anything else is a bug, logged with the request id and answered as a 500
+`internal_error` problem (never a stack trace).
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from boxoffice.errors import BoxofficeError
+from boxoffice.db.outage import RETRY_AFTER_SECONDS, is_outage
+from boxoffice.errors import BoxofficeError, DatabaseUnavailable
 
 log = logging.getLogger("boxoffice.web")
 
@@ -42,7 +44,26 @@ def problem(status: int, code: str, title: str, detail: str, **extra: Any) -> JS
 
 
 def problem_for(error: BoxofficeError) -> JSONResponse:
-    return problem(error.status, error.code, error.title, error.detail, **error.extra)
+    response = problem(error.status, error.code, error.title, error.detail, **error.extra)
+    if "retry_after" in error.extra:
+        response.headers["Retry-After"] = str(error.extra["retry_after"])
+    return response
+
+
+def database_unavailable(request: Request, error: BaseException) -> DatabaseUnavailable:
+    """The answer for a request the database's absence stopped (logged without a trace: an
+    outage fails every request, and one line each says enough)."""
+    log.warning(
+        "database unavailable on %s %s: %s: %s",
+        request.method,
+        request.url.path,
+        type(error).__name__,
+        error,
+    )
+    return DatabaseUnavailable(
+        "the database is not answering; nothing was done, try again shortly",
+        retry_after=RETRY_AFTER_SECONDS,
+    )
 
 
 def _field_name(loc: tuple[Any, ...]) -> str:
@@ -84,5 +105,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _bug(request: Request, exc: Exception) -> JSONResponse:
+        if is_outage(exc):
+            return problem_for(database_unavailable(request, exc))
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return problem(500, "internal_error", "Internal error", "an unexpected error occurred")

@@ -22,11 +22,12 @@ from fastapi.routing import APIRoute
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from boxoffice import i18n
+from boxoffice.db.outage import is_outage
 from boxoffice.errors import BoxofficeError
 from boxoffice.web.pages import sessions
 from boxoffice.web.pages.assets import asset_url
 from boxoffice.web.pages.context import PagesContext, pages_of
-from boxoffice.web.problems import problem_for
+from boxoffice.web.problems import database_unavailable, problem_for
 
 LANG_COOKIE = i18n.COOKIE
 log = logging.getLogger("boxoffice.web")
@@ -172,9 +173,12 @@ class PageRoute(APIRoute):
                 response = redirect(request, sessions.login_url(request))
             except BoxofficeError as error:
                 response = error_page(request, error)
-            except Exception:
-                log.exception("unhandled error on %s %s", request.method, request.url.path)
-                response = error_page(request, PageFailed("an unexpected error occurred"))
+            except Exception as failure:
+                if is_outage(failure):
+                    response = error_page(request, database_unavailable(request, failure))
+                else:
+                    log.exception("unhandled error on %s %s", request.method, request.url.path)
+                    response = error_page(request, PageFailed("an unexpected error occurred"))
             sessions.write_cookie(request, response)
             return response
 
