@@ -51,10 +51,14 @@ def test_a_bug_or_a_decision_is_not_an_outage(error: BaseException) -> None:
 
 
 def test_an_error_raised_while_handling_an_outage_is_judged_on_its_own() -> None:
-    try:
+    def handler_with_a_bug() -> None:
         try:
             raise ConnectionRefusedError(111, "refused")
         except ConnectionRefusedError:
-            raise KeyError("a bug in the handler") from None
-    except KeyError as bug:
-        assert not is_outage(bug)
+            raise KeyError("a bug in the handler")  # noqa: B904 (the point: no `from`)
+
+    with pytest.raises(KeyError) as bug:
+        handler_with_a_bug()
+
+    assert isinstance(bug.value.__context__, ConnectionRefusedError)
+    assert not is_outage(bug.value)
