@@ -34,7 +34,8 @@ def is_outage(error: BaseException) -> bool:
     while current is not None and id(current) not in seen:
         seen.add(id(current))
         if isinstance(current, _DRIVER_OUTAGES):
-            return True
+            # 08P01 is filed among the connection errors, but a protocol violation is ours.
+            return not isinstance(current, asyncpg.ProtocolViolationError)
         if isinstance(current, sa_exc.DBAPIError):
             if current.connection_invalidated:
                 return True

@@ -53,7 +53,8 @@ log = logging.getLogger("boxoffice.sales")
 CONNECTION_LOST = (
     asyncpg.InterfaceError,
     asyncpg.InternalClientError,
-    asyncpg.PostgresConnectionError,
+    asyncpg.ConnectionDoesNotExistError,  # 08003
+    asyncpg.ConnectionFailureError,  # 08006
     asyncpg.AdminShutdownError,
     asyncpg.CrashShutdownError,
 )

@@ -43,6 +43,7 @@ def test_an_unreachable_or_departed_database_is_an_outage(error: BaseException) 
         sa_exc.ProgrammingError("SELECT nope", {}, Exception("column does not exist")),
         sa_exc.OperationalError("UPDATE", {}, Exception("database is locked")),
         asyncpg.UniqueViolationError("duplicate key value"),
+        asyncpg.ProtocolViolationError("bind message supplies 2 parameters, but 3 expected"),
         FileNotFoundError(2, "template.html"),
     ],
 )
