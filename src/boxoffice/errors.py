@@ -118,8 +118,9 @@ class Busy(BoxofficeError):
 
 class DatabaseUnavailable(BoxofficeError):
     """The database did not answer or dropped us: down, restarting, failing over, out of
-    connections. Nothing was decided; the same request (with the same Idempotency-Key, for
-    a purchase) is safe to send again."""
+    connections. The same request is safe to send again: a purchase with the same
+    Idempotency-Key is never charged twice (one whose card was charged before the database
+    went away is confirmed by the reconciler, and the retry gets that answer)."""
 
     code = "database_unavailable"
     status = 503

@@ -5,8 +5,10 @@ exceptions depending on where they catch us: the socket (`ConnectionRefusedError
 (`ConnectionDoesNotExistError`, `CannotConnectNowError`, `AdminShutdownError`,
 `TooManyConnectionsError`), SQLAlchemy around either (an invalidated connection, an
 `OperationalError` wrapping them), SQLite (a file that cannot be opened). All of them mean
-"nothing was decided, try again shortly", and every write of ours is safe to repeat with
-the same request, so clients get a `503 database_unavailable` with `Retry-After`, never a 500.
+"not now, try again shortly", and every write of ours is safe to repeat with the same
+request (a purchase with its Idempotency-Key is never charged twice; one charged before the
+database went away is confirmed by the reconciler), so clients get a `503
+database_unavailable` with `Retry-After`, never a 500.
 """
 
 from __future__ import annotations

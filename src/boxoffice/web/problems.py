@@ -61,7 +61,8 @@ def database_unavailable(request: Request, error: BaseException) -> DatabaseUnav
         error,
     )
     return DatabaseUnavailable(
-        "the database is not answering; nothing was done, try again shortly",
+        "the database is not answering; try again shortly with the same request (a purchase"
+        " with the same Idempotency-Key is never charged twice)",
         retry_after=RETRY_AFTER_SECONDS,
     )
 
