@@ -119,8 +119,8 @@ class Busy(BoxofficeError):
 class DatabaseUnavailable(BoxofficeError):
     """The database did not answer or dropped us: down, restarting, failing over, out of
     connections. The same request is safe to send again: a purchase with the same
-    Idempotency-Key is never charged twice (one whose card was charged before the database
-    went away is confirmed by the reconciler, and the retry gets that answer)."""
+    Idempotency-Key is never charged twice. (A purchase never gets this once its card may
+    have been charged: that is a 202 pending, settled by the reconciler.)"""
 
     code = "database_unavailable"
     status = 503
