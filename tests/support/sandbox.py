@@ -8,6 +8,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +70,24 @@ class Sandbox:
                 self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
+
+    @contextmanager
+    def charges_taking(self, ms: int) -> Iterator[None]:
+        """The acquirer answers every charge after `ms` within the block, then at once again
+        (it is shared by the session's tests)."""
+
+        def latency(value: int) -> None:
+            httpx.post(
+                f"{self.url}/_sandbox/faults",
+                json={"latency_ms": value},
+                headers={"Authorization": f"Bearer {self.key}"},
+            ).raise_for_status()
+
+        latency(ms)
+        try:
+            yield
+        finally:
+            latency(0)
 
     async def intents(self) -> list[dict[str, Any]]:
         return (await fetch_ledger(self.url, self.key))[0]

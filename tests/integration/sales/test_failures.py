@@ -204,19 +204,8 @@ async def test_a_server_killed_mid_sale_loses_no_paid_order(
 @pytest.fixture
 def slow_charges(sandbox: Sandbox) -> Iterator[None]:
     """The shared acquirer takes 1.5 s a charge for one test: time to cut the database."""
-
-    def latency(ms: int) -> None:
-        httpx.post(
-            f"{sandbox.url}/_sandbox/faults",
-            json={"latency_ms": ms},
-            headers={"Authorization": f"Bearer {sandbox.key}"},
-        ).raise_for_status()
-
-    latency(1500)
-    try:
+    with sandbox.charges_taking(1500):
         yield
-    finally:
-        latency(0)
 
 
 @dataclass

@@ -275,19 +275,8 @@ async def test_an_unknown_event_is_not_found(client: httpx.AsyncClient, sandbox:
 @pytest.fixture
 def slow_gateway(sandbox: Sandbox) -> Iterator[None]:
     """The shared acquirer answers charges after 400 ms for one test, then at once again."""
-
-    def latency(ms: int) -> None:
-        httpx.post(
-            f"{sandbox.url}/_sandbox/faults",
-            json={"latency_ms": ms},
-            headers={"Authorization": f"Bearer {sandbox.key}"},
-        ).raise_for_status()
-
-    latency(400)
-    try:
+    with sandbox.charges_taking(400):
         yield
-    finally:
-        latency(0)
 
 
 async def test_a_double_click_waits_for_the_first_purchase_instead_of_polling_the_database(
